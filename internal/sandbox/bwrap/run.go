@@ -1,0 +1,147 @@
+package bwrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/runblock/runblock/internal/sandbox"
+)
+
+// Run places the files in a private directory, runs the optional compile step
+// and then the program, each in its own sandbox and cgroup.
+func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result, error) {
+	lang := req.Language
+	if len(lang.Run) == 0 {
+		return sandbox.Result{}, errors.New("bwrap: language has no run command")
+	}
+	limits := req.Limits.Merge(r.cfg.Defaults)
+	uid, err := r.acquire(ctx)
+	if err != nil {
+		return sandbox.Result{Status: sandbox.StatusCancelled, Stage: sandbox.StageRun, ExitCode: -1}, nil
+	}
+	defer func() { r.slots <- uid }()
+
+	id := r.instance + "-" + newID()
+	dir := filepath.Join(r.cfg.WorkDir, id)
+	if err := r.prepareDir(dir, uid, lang, req.Files); err != nil {
+		return sandbox.Result{}, err
+	}
+	defer os.RemoveAll(dir)
+
+	out := sandbox.NewOutputCap(limits.OutputChars)
+	stdout, stderr := out.Writer(req.Stdout), out.Writer(req.Stderr)
+	start := time.Now()
+	var total sandbox.Result
+	if len(lang.Compile) > 0 {
+		climits := lang.CompileLimits.Merge(limits)
+		res, err := r.stage(ctx, stageSpec{
+			id: id + "-c", uid: uid, dir: dir, argv: lang.Compile, writable: true,
+			limits: climits, stdout: stdout, stderr: stderr, out: out,
+		})
+		if err != nil {
+			return res, err
+		}
+		total = res
+		if res.Status != sandbox.StatusSuccess {
+			total.Stage = sandbox.StageCompile
+			if res.Status == sandbox.StatusSuccess || res.Status == "" {
+				total.Status = sandbox.StatusError
+			}
+			total.WallTime = time.Since(start)
+			total.Truncated = out.Truncated()
+			return total, nil
+		}
+	}
+	res, err := r.stage(ctx, stageSpec{
+		id: id + "-r", uid: uid, dir: dir, argv: lang.Run, stdin: req.Stdin,
+		limits: limits, stdout: stdout, stderr: stderr, out: out,
+	})
+	if err != nil {
+		return res, err
+	}
+	res.Stage = sandbox.StageRun
+	res.CPUTime += total.CPUTime
+	res.MemoryPeak = max(res.MemoryPeak, total.MemoryPeak)
+	res.WallTime = time.Since(start)
+	res.Truncated = out.Truncated()
+	return res, nil
+}
+
+// prepareDir creates the run's directory, readable only by its uid, and
+// writes the request's files into it: code reaches the sandbox as a file,
+// never through argv or the environment.
+func (r *Runtime) prepareDir(dir string, uid int, lang sandbox.Language, files []sandbox.File) error {
+	if err := os.Mkdir(dir, 0o700); err != nil {
+		return fmt.Errorf("bwrap: run dir: %w", err)
+	}
+	if err := os.Chown(dir, uid, uid); err != nil {
+		return fmt.Errorf("bwrap: run dir: %w", err)
+	}
+	for i, f := range files {
+		name := f.Name
+		if name == "" && i == 0 {
+			name = lang.FileName
+		}
+		if name == "" || name != filepath.Base(name) || name == "." || name == ".." {
+			return fmt.Errorf("bwrap: bad file name %q", name)
+		}
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, f.Content, 0o600); err != nil {
+			return fmt.Errorf("bwrap: write %s: %w", name, err)
+		}
+		if err := os.Chown(p, uid, uid); err != nil {
+			return fmt.Errorf("bwrap: chown %s: %w", name, err)
+		}
+	}
+	return nil
+}
+
+// args builds bwrap's command line. Only paths and fixed settings go here;
+// nothing from the request except the language's argv.
+func (r *Runtime) args(s stageSpec) []string {
+	a := []string{
+		"--unshare-all", "--unshare-user", "--disable-userns",
+		"--die-with-parent", "--new-session", "--clearenv",
+		"--hostname", "runblock",
+		"--ro-bind", "/usr", "/usr",
+		"--symlink", "usr/bin", "/bin",
+		"--symlink", "usr/sbin", "/sbin",
+		"--symlink", "usr/lib", "/lib",
+		"--symlink", "usr/lib64", "/lib64",
+	}
+	// A few read-only files that libraries look up; nothing else of /etc.
+	for _, p := range []string{"/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", "/etc/fonts", "/etc/matplotlibrc", "/etc/python3", "/etc/python3.11"} {
+		a = append(a, "--ro-bind-try", p, p)
+	}
+	a = append(a,
+		"--proc", "/proc",
+		"--dev", "/dev",
+		"--size", fmt.Sprint(s.limits.TmpBytes), "--tmpfs", "/tmp",
+	)
+	if s.writable {
+		a = append(a, "--bind", s.dir, "/box")
+	} else {
+		a = append(a, "--ro-bind", s.dir, "/box")
+	}
+	a = append(a,
+		"--remount-ro", "/",
+		"--chdir", "/box",
+		"--setenv", "PATH", "/usr/local/bin:/usr/bin:/bin",
+		"--setenv", "HOME", "/tmp",
+		"--setenv", "TMPDIR", "/tmp",
+		"--setenv", "LANG", "C.UTF-8",
+		"--setenv", "PYTHONUNBUFFERED", "1",
+		"--setenv", "PYTHONDONTWRITEBYTECODE", "1",
+		"--setenv", "MPLBACKEND", "Agg",
+		"--setenv", "MPLCONFIGDIR", "/tmp",
+		"--seccomp", "3",
+		"--json-status-fd", "4",
+		"--block-fd", "5",
+		"--",
+	)
+	return append(a, s.argv...)
+}

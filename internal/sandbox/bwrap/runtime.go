@@ -1,0 +1,179 @@
+// Package bwrap runs untrusted code under bubblewrap: fresh namespaces (no
+// network), an unprivileged uid, a seccomp allowlist, read-only system files,
+// a size-capped /tmp, and a cgroup that bounds memory, CPU and processes.
+package bwrap
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/runblock/runblock/internal/sandbox"
+	"github.com/runblock/runblock/internal/sandbox/cgroup"
+)
+
+var _ sandbox.Runtime = (*Runtime)(nil)
+var _ sandbox.Checker = (*Runtime)(nil)
+
+// Config configures the runtime. Zero fields take the defaults shown.
+type Config struct {
+	BwrapPath    string         // /usr/bin/bwrap
+	WorkDir      string         // per-run directories; /tmp/runblock-boxes
+	UIDBase      int            // first sandbox uid (and gid); 61000
+	Slots        int            // concurrent sandboxes = uids used; 16
+	CgroupRoot   string         // /sys/fs/cgroup
+	CgroupParent string         // runblock
+	Defaults     sandbox.Limits // limits for requests that leave a field zero
+	// AllowWeak runs without cgroups (no memory/CPU/pids limits) or without
+	// dropping privileges when the host can't provide them. Off by default:
+	// the server refuses to start instead.
+	AllowWeak bool
+	Logger    *slog.Logger
+}
+
+// SeedLimits are the seed specification's limits.
+var SeedLimits = sandbox.Limits{
+	MemoryBytes: 128 << 20,
+	CPUs:        0.5,
+	WallTime:    30 * time.Second,
+	Pids:        64,
+	OutputChars: 10000,
+	TmpBytes:    16 << 20,
+	FileBytes:   16 << 20,
+}
+
+// Runtime is the bubblewrap sandbox runtime.
+type Runtime struct {
+	cfg      Config
+	instance string
+	cg       cgroup.Manager // nil only with AllowWeak
+	slots    chan int
+	seccomp  []byte
+	prlimit  string
+	dropPriv bool
+	log      *slog.Logger
+}
+
+// New checks the host, cleans what a previous (crashed) instance left behind,
+// and returns a ready runtime.
+func New(ctx context.Context, cfg Config) (*Runtime, error) {
+	if cfg.BwrapPath == "" {
+		cfg.BwrapPath = "/usr/bin/bwrap"
+	}
+	if cfg.WorkDir == "" {
+		cfg.WorkDir = filepath.Join(os.TempDir(), "runblock-boxes")
+	}
+	if cfg.UIDBase == 0 {
+		cfg.UIDBase = 61000
+	}
+	if cfg.Slots == 0 {
+		cfg.Slots = 16
+	}
+	if cfg.CgroupParent == "" {
+		cfg.CgroupParent = "runblock"
+	}
+	cfg.Defaults = cfg.Defaults.Merge(SeedLimits)
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	if _, err := os.Stat(cfg.BwrapPath); err != nil {
+		return nil, fmt.Errorf("bwrap: %s not found (install the Debian package bubblewrap): %w", cfg.BwrapPath, err)
+	}
+	prlimit, err := exec.LookPath("prlimit")
+	if err != nil {
+		return nil, fmt.Errorf("bwrap: prlimit (util-linux) not found: %w", err)
+	}
+	r := &Runtime{cfg: cfg, instance: strconv.Itoa(os.Getpid()), log: cfg.Logger, dropPriv: os.Geteuid() == 0, prlimit: prlimit}
+	if !r.dropPriv && !cfg.AllowWeak {
+		return nil, errors.New("bwrap: must start as root to run sandboxes under a separate unprivileged uid (or allow a weak sandbox)")
+	}
+	prog, err := seccompProgram()
+	if err != nil {
+		return nil, err
+	}
+	r.seccomp = prog
+	if cg, err := cgroup.Detect(cfg.CgroupRoot, cfg.CgroupParent); err == nil {
+		r.cg = cg
+	} else if !cfg.AllowWeak {
+		return nil, fmt.Errorf("bwrap: cgroups unavailable, limits can't be enforced: %w", err)
+	} else {
+		r.log.Warn("sandbox runs without cgroup limits", "err", err)
+	}
+	if err := os.MkdirAll(cfg.WorkDir, 0o711); err != nil {
+		return nil, fmt.Errorf("bwrap: work dir: %w", err)
+	}
+	// The uids must be able to reach their run directory through WorkDir.
+	if err := os.Chmod(cfg.WorkDir, 0o711); err != nil {
+		return nil, fmt.Errorf("bwrap: work dir: %w", err)
+	}
+	if err := r.cleanStale(ctx); err != nil {
+		return nil, err
+	}
+	r.slots = make(chan int, cfg.Slots)
+	for i := 0; i < cfg.Slots; i++ {
+		r.slots <- cfg.UIDBase + i
+	}
+	return r, nil
+}
+
+// Mode reports the cgroup mode in use ("v1", "v2" or "none").
+func (r *Runtime) Mode() string {
+	if r.cg == nil {
+		return "none"
+	}
+	return r.cg.Mode()
+}
+
+// Limits returns the defaults applied to requests.
+func (r *Runtime) Limits() sandbox.Limits { return r.cfg.Defaults }
+
+// cleanStale removes run directories and cgroups of instances whose process
+// is gone, so a crash leaves nothing behind after the next start.
+func (r *Runtime) cleanStale(ctx context.Context) error {
+	alive := func(inst string) bool {
+		pid, err := strconv.Atoi(inst)
+		if err != nil || pid <= 0 {
+			return false
+		}
+		return syscall.Kill(pid, 0) == nil
+	}
+	entries, err := os.ReadDir(r.cfg.WorkDir)
+	if err != nil {
+		return err
+	}
+	for _, e := range entries {
+		if !alive(cgroup.InstanceOf(e.Name())) {
+			if err := os.RemoveAll(filepath.Join(r.cfg.WorkDir, e.Name())); err != nil {
+				return fmt.Errorf("bwrap: clean stale %s: %w", e.Name(), err)
+			}
+		}
+	}
+	if r.cg != nil {
+		return r.cg.CleanStale(ctx, alive)
+	}
+	return nil
+}
+
+func (r *Runtime) acquire(ctx context.Context) (int, error) {
+	select {
+	case uid := <-r.slots:
+		return uid, nil
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+}
+
+func newID() string {
+	var b [8]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
+}

@@ -1,0 +1,281 @@
+package bwrap
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/runblock/runblock/internal/sandbox"
+	"github.com/runblock/runblock/internal/sandbox/cgroup"
+)
+
+type stageSpec struct {
+	id             string
+	uid            int
+	dir            string
+	argv           []string
+	writable       bool
+	limits         sandbox.Limits
+	stdin          io.Reader
+	stdout, stderr io.Writer
+	out            *sandbox.OutputCap
+}
+
+// pipes holds every descriptor of one stage so they are closed in one place.
+type pipes struct{ files []*os.File }
+
+func (p *pipes) pipe() (r, w *os.File, err error) {
+	r, w, err = os.Pipe()
+	if err == nil {
+		p.files = append(p.files, r, w)
+	}
+	return
+}
+
+func (p *pipes) closeAll() {
+	for _, f := range p.files {
+		f.Close()
+	}
+}
+
+type killReason int
+
+const (
+	notKilled killReason = iota
+	killedTimeout
+	killedCancel
+	killedFlood
+)
+
+// stage runs one command in a fresh sandbox and cgroup and waits until every
+// process it started is gone.
+func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error) {
+	res := sandbox.Result{ExitCode: -1}
+	var grp cgroup.Group
+	if r.cg != nil {
+		g, err := r.cg.Create(s.id, cgroup.Limits{MemoryBytes: s.limits.MemoryBytes, CPUs: s.limits.CPUs, Pids: s.limits.Pids})
+		if err != nil {
+			return res, err
+		}
+		grp = g
+		defer func() {
+			if err := grp.Remove(context.Background()); err != nil {
+				r.log.Error("sandbox cgroup not removed", "cgroup", s.id, "err", err)
+			}
+		}()
+	}
+
+	var p pipes
+	defer p.closeAll()
+	secR, secW, err1 := p.pipe()
+	stR, stW, err2 := p.pipe()
+	blR, blW, err3 := p.pipe()
+	inR, inW, err4 := p.pipe()
+	outR, outW, err5 := p.pipe()
+	errR, errW, err6 := p.pipe()
+	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
+		return res, fmt.Errorf("bwrap: pipes: %w", err)
+	}
+	// The filter is a few KB, far below the pipe buffer, so this can't block.
+	if _, err := secW.Write(r.seccomp); err != nil {
+		return res, fmt.Errorf("bwrap: seccomp: %w", err)
+	}
+	secW.Close()
+
+	argv := append(rlimitArgv(r.prlimit, s.limits), r.cfg.BwrapPath)
+	cmd := exec.Command(argv[0], append(argv[1:], r.args(s)...)...)
+	cmd.Env = []string{} // sandboxed code can read bwrap's own environment
+	cmd.Dir = "/"
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
+	cmd.ExtraFiles = []*os.File{secR, stW, blR}
+	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
+	if r.dropPriv {
+		attr.Credential = &syscall.Credential{Uid: uint32(s.uid), Gid: uint32(s.uid), Groups: []uint32{}}
+	}
+	if grp != nil {
+		if fd, ok := grp.FD(); ok {
+			attr.UseCgroupFD, attr.CgroupFD = true, fd
+		}
+	}
+	cmd.SysProcAttr = attr
+	if err := cmd.Start(); err != nil {
+		return res, fmt.Errorf("bwrap: start: %w", err)
+	}
+	// Our copies of the child's ends must go, or EOF never comes.
+	for _, f := range []*os.File{secR, stW, blR, inR, outW, errW} {
+		f.Close()
+	}
+	waitCh := make(chan error, 1)
+	go func() { waitCh <- cmd.Wait() }()
+
+	pid, err := readChildPID(stR, 10*time.Second)
+	if err != nil {
+		_ = cmd.Process.Kill()
+		<-waitCh
+		msg, _ := io.ReadAll(io.LimitReader(errR, 4096))
+		return res, fmt.Errorf("bwrap: sandbox did not start: %v: %s", err, strings.TrimSpace(string(msg)))
+	}
+	if grp != nil {
+		if _, atomic := grp.FD(); !atomic {
+			if err := grp.Place(pid); err != nil {
+				_ = cmd.Process.Kill()
+				<-waitCh
+				return res, err
+			}
+		}
+	}
+
+	var readers sync.WaitGroup
+	drain := func(src *os.File, dst io.Writer) {
+		defer readers.Done()
+		_, _ = io.CopyBuffer(dst, src, make([]byte, 32<<10))
+	}
+	readers.Add(2)
+	go drain(outR, s.stdout)
+	go drain(errR, s.stderr)
+	go pumpStdin(inW, s.stdin)
+
+	// Nothing of the learner's program has run before this byte is written.
+	start := time.Now()
+	if _, err := blW.Write([]byte{1}); err != nil {
+		r.log.Warn("bwrap block fd", "err", err)
+	}
+	blW.Close()
+
+	timer := time.NewTimer(s.limits.WallTime)
+	defer timer.Stop()
+	reason := notKilled
+	var waitErr error
+	select {
+	case waitErr = <-waitCh:
+	case <-timer.C:
+		reason = killedTimeout
+	case <-ctx.Done():
+		reason = killedCancel
+	case <-s.out.Flooded():
+		reason = killedFlood
+	}
+	if reason != notKilled {
+		if grp != nil {
+			_ = grp.Kill()
+		}
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
+		waitErr = <-waitCh
+	}
+	res.WallTime = time.Since(start)
+	// Whatever the program left behind (a setsid daemon) dies with its group.
+	if grp != nil {
+		_ = grp.Kill()
+	}
+	inW.Close()
+	waitReaders(&readers, outR, errR)
+
+	if grp != nil {
+		if st, err := grp.Stats(); err == nil {
+			res.MemoryPeak, res.CPUTime, res.OOMKilled = st.MemoryPeak, st.CPUTime, st.OOMKills > 0
+		}
+	}
+	res.ExitCode, res.Signal = exitStatus(cmd.ProcessState, waitErr)
+	switch {
+	case reason == killedTimeout:
+		res.Status = sandbox.StatusTimeout
+	case reason == killedCancel:
+		res.Status = sandbox.StatusCancelled
+	case res.OOMKilled:
+		res.Status = sandbox.StatusMemoryLimit
+	case res.ExitCode == 0:
+		res.Status = sandbox.StatusSuccess
+	default:
+		res.Status = sandbox.StatusError
+	}
+	if reason != notKilled {
+		res.ExitCode, res.Signal = -1, "SIGKILL"
+	}
+	return res, nil
+}
+
+// readChildPID reads bwrap's JSON status until it names the sandbox's pid.
+func readChildPID(f *os.File, timeout time.Duration) (int, error) {
+	_ = f.SetReadDeadline(time.Now().Add(timeout))
+	dec := json.NewDecoder(f)
+	for {
+		var st struct {
+			ChildPID int `json:"child-pid"`
+		}
+		if err := dec.Decode(&st); err != nil {
+			return 0, fmt.Errorf("reading status: %w", err)
+		}
+		if st.ChildPID > 0 {
+			return st.ChildPID, nil
+		}
+	}
+}
+
+// rlimitArgv wraps the bwrap command in util-linux's prlimit so the limits
+// are set by the sandbox uid on itself before bwrap starts (lowering needs no
+// privilege; setting them on another uid's process would need
+// CAP_SYS_RESOURCE, which containers often lack). Children inherit them.
+// RLIMIT_AS and RLIMIT_NPROC are avoided on purpose: the first breaks
+// runtimes that reserve address space, the second counts per uid, not per
+// sandbox (the pids cgroup does that job).
+func rlimitArgv(prlimit string, l sandbox.Limits) []string {
+	a := []string{prlimit, "--core=0", "--nofile=256"}
+	if l.FileBytes > 0 {
+		a = append(a, fmt.Sprintf("--fsize=%d", l.FileBytes))
+	}
+	return append(a, "--")
+}
+
+// pumpStdin copies the request's input to the program and closes the pipe at
+// EOF so the program sees end of input. It ends when the program does
+// (EPIPE); a caller's blocked reader is the caller's to unblock.
+func pumpStdin(w *os.File, src io.Reader) {
+	defer w.Close()
+	if src == nil {
+		return
+	}
+	_, _ = io.Copy(w, src)
+}
+
+// waitReaders waits for the output pipes to reach EOF; if some process
+// outside our reach still holds them, it stops reading after a grace period.
+func waitReaders(wg *sync.WaitGroup, files ...*os.File) {
+	done := make(chan struct{})
+	go func() { wg.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(2 * time.Second):
+		for _, f := range files {
+			f.Close()
+		}
+		<-done
+	}
+}
+
+// exitStatus decodes bwrap's exit status: it exits with the program's code,
+// or 128+N when the program died of signal N.
+func exitStatus(ps *os.ProcessState, err error) (int, string) {
+	if ps == nil {
+		return -1, ""
+	}
+	if ws, ok := ps.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
+		return -1, unix.SignalName(ws.Signal())
+	}
+	code := ps.ExitCode()
+	if code > 128 && code < 128+65 {
+		if name := unix.SignalName(syscall.Signal(code - 128)); name != "" {
+			return -1, name
+		}
+	}
+	return code, ""
+}
