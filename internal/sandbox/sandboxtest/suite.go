@@ -127,14 +127,14 @@ func (s *suite) compileStep(t *testing.T) {
 
 func (s *suite) infiniteLoop(t *testing.T) {
 	const limit = 2 * time.Second
-	token := uniqueToken()
+	token := UniqueToken()
 	// The shell child carries the token in its argv so a leftover can be found.
 	r := s.py(t, fmt.Sprintf("import subprocess\nsubprocess.Popen(['/bin/sh','-c','sleep 600; : %s'])\nwhile True:\n    pass", token), sandbox.Limits{WallTime: limit})
 	expect(t, r, sandbox.StatusTimeout)
 	if r.res.WallTime < limit || r.res.WallTime > limit+5*time.Second {
 		t.Errorf("wall time %s for a %s limit", r.res.WallTime, limit)
 	}
-	assertNoProcess(t, token)
+	AssertNoProcess(t, token)
 }
 
 func (s *suite) memoryBomb(t *testing.T) {
@@ -146,7 +146,7 @@ func (s *suite) memoryBomb(t *testing.T) {
 }
 
 func (s *suite) forkBomb(t *testing.T) {
-	token := uniqueToken()
+	token := UniqueToken()
 	code := fmt.Sprintf("import os, time\nn = 0\nfor _ in range(1000):\n    try:\n        if os.fork() == 0:\n            os.execv('/bin/sh', ['/bin/sh', '-c', 'sleep 600; : %s'])\n        n += 1\n    except OSError:\n        pass\nprint('forked', n)\n", token)
 	r := s.py(t, code, sandbox.Limits{WallTime: 10 * time.Second})
 	expect(t, r, sandbox.StatusSuccess)
@@ -155,7 +155,7 @@ func (s *suite) forkBomb(t *testing.T) {
 	if n == 0 || n >= 64 {
 		t.Fatalf("forked %d children, want 0 < n < 64 (pids limit); stdout %q", n, r.stdout)
 	}
-	assertNoProcess(t, token)
+	AssertNoProcess(t, token)
 }
 
 func (s *suite) noNetwork(t *testing.T) {
@@ -193,7 +193,7 @@ for host, port in [('127.0.0.1', %d), ('1.1.1.1', 53), ('10.0.0.1', 80)]:
 }
 
 func (s *suite) noSecrets(t *testing.T) {
-	secret := "runblock-secret-" + uniqueToken()
+	secret := "runblock-secret-" + UniqueToken()
 	t.Setenv("RUNBLOCK_TEST_SECRET", secret)
 	code := `import os
 print(dict(os.environ))
@@ -270,7 +270,7 @@ func (s *suite) hugeOutput(t *testing.T) {
 }
 
 func (s *suite) daemonKilled(t *testing.T) {
-	token := uniqueToken()
+	token := UniqueToken()
 	code := fmt.Sprintf(`import os
 if os.fork() == 0:
     os.setsid()
@@ -282,11 +282,11 @@ print('parent done')
 `, token)
 	r := s.py(t, code, sandbox.Limits{})
 	expect(t, r, sandbox.StatusSuccess)
-	assertNoProcess(t, token)
+	AssertNoProcess(t, token)
 }
 
 func (s *suite) cancel(t *testing.T) {
-	token := uniqueToken()
+	token := UniqueToken()
 	ctx, cancel := context.WithCancel(context.Background())
 	time.AfterFunc(500*time.Millisecond, cancel)
 	start := time.Now()
@@ -295,11 +295,11 @@ func (s *suite) cancel(t *testing.T) {
 	if d := time.Since(start); d > 5*time.Second {
 		t.Fatalf("cancel took %s", d)
 	}
-	assertNoProcess(t, token)
+	AssertNoProcess(t, token)
 }
 
 func (s *suite) concurrentIsolated(t *testing.T) {
-	token := uniqueToken()
+	token := UniqueToken()
 	var wg sync.WaitGroup
 	var a, b run
 	wg.Add(2)
@@ -379,12 +379,12 @@ func (s *suite) notRoot(t *testing.T) {
 	}
 }
 
-// assertNoProcess fails when any process on the host has token in its argv.
-func assertNoProcess(t *testing.T, token string) {
+// AssertNoProcess fails when any process on the host has token in its argv.
+func AssertNoProcess(t *testing.T, token string) {
 	t.Helper()
 	deadline := time.Now().Add(3 * time.Second)
 	for {
-		pids := findProcesses(token)
+		pids := FindProcesses(token)
 		if len(pids) == 0 {
 			return
 		}
@@ -395,7 +395,8 @@ func assertNoProcess(t *testing.T, token string) {
 	}
 }
 
-func findProcesses(token string) []string {
+// FindProcesses lists host pids whose argv contains token.
+func FindProcesses(token string) []string {
 	matches, _ := filepath.Glob("/proc/[0-9]*/cmdline")
 	var pids []string
 	for _, m := range matches {
@@ -407,7 +408,8 @@ func findProcesses(token string) []string {
 	return pids
 }
 
-func uniqueToken() string { return fmt.Sprintf("rbtok%d", time.Now().UnixNano()) }
+// UniqueToken returns a string to put in a sandboxed process's argv so a test can look for leftovers.
+func UniqueToken() string { return fmt.Sprintf("rbtok%d", time.Now().UnixNano()) }
 
 // syncBuffer is a bytes.Buffer safe for the runtime's reader goroutines.
 type syncBuffer struct {

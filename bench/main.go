@@ -1,0 +1,116 @@
+// Command bench measures runblock end to end against baselines taken in the
+// same run, and prints a Markdown table (also written to bench/out/).
+//
+//	go run ./bench -bin ./bin/runblock
+package main
+
+import (
+	"bufio"
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"time"
+)
+
+type row struct{ name, p50, p95, extra string }
+
+func main() {
+	bin := flag.String("bin", "./bin/runblock", "runblock binary")
+	n := flag.Int("n", 200, "samples per latency measurement")
+	conc := flag.Int("c", 8, "concurrency for the throughput test")
+	dur := flag.Duration("d", 10*time.Second, "duration of the throughput test")
+	out := flag.String("out", "bench/out/results.md", "where to write the table")
+	flag.Parse()
+	if err := run(*bin, *n, *conc, *dur, *out); err != nil {
+		fmt.Fprintln(os.Stderr, "bench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(bin string, n, conc int, dur time.Duration, out string) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	srv, err := startServer(ctx, bin, map[string]string{"RUNBLOCK_MAX_CONCURRENT": fmt.Sprint(conc), "RUNBLOCK_MAX_QUEUE": "64"})
+	if err != nil {
+		return err
+	}
+	var rows []row
+	for _, section := range []func(*server, int) ([]row, error){
+		func(s *server, n int) ([]row, error) { return executeRows(s, n, conc, dur) },
+	} {
+		r, err := section(srv, n)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, r...)
+	}
+	table := render(rows, n)
+	fmt.Print(table)
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err == nil {
+		_ = os.WriteFile(out, []byte(table), 0o644)
+	}
+	return nil
+}
+
+type server struct{ url string }
+
+func startServer(ctx context.Context, bin string, env map[string]string) (*server, error) {
+	dir, err := os.MkdirTemp("", "runblock-bench-")
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-level", "error")
+	cmd.Env = os.Environ()
+	for k, v := range env {
+		cmd.Env = append(cmd.Env, k+"="+v)
+	}
+	cmd.Stderr = os.Stderr
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(stdout).ReadString('\n')
+	if err != nil {
+		return nil, fmt.Errorf("server did not start: %w", err)
+	}
+	go io.Copy(io.Discard, stdout)
+	for _, f := range strings.Fields(line) {
+		if strings.HasPrefix(f, "http://") {
+			return &server{url: f}, nil
+		}
+	}
+	return nil, fmt.Errorf("no address in %q", line)
+}
+
+// percentile of sorted durations.
+func percentile(d []time.Duration, p float64) time.Duration {
+	if len(d) == 0 {
+		return 0
+	}
+	s := append([]time.Duration(nil), d...)
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	i := int(p*float64(len(s)-1) + 0.5)
+	return s[i]
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%.2f ms", float64(d)/1e6) }
+
+func render(rows []row, n int) string {
+	var b strings.Builder
+	host, _ := os.Hostname()
+	fmt.Fprintf(&b, "runblock bench — %s, %s, %d samples per latency row\n\n", time.Now().UTC().Format("2006-01-02 15:04 MST"), host, n)
+	b.WriteString("| measurement | p50 | p95 | notes |\n|---|---|---|---|\n")
+	for _, r := range rows {
+		fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", r.name, r.p50, r.p95, r.extra)
+	}
+	return b.String()
+}

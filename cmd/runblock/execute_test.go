@@ -1,0 +1,162 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/runblock/runblock/internal/sandbox/sandboxtest"
+)
+
+func TestExecuteAPI(t *testing.T) {
+	ts := startServer(t, nil)
+	url := ts.URL + "/api/v1/code/execute"
+	big := strings.Repeat("#", 64<<10+1)
+	cases := []struct {
+		name   string
+		body   string
+		status int
+		want   map[string]any // exact values of top-level fields
+		has    map[string]string
+	}{
+		{"hello", `{"code":"print('Hello, World!')","language":"python","environment":"pyodide","timeout":30}`, 200,
+			map[string]any{"output": "Hello, World!\n", "error": nil, "status": "success", "environment": "server", "truncated": false, "exit_code": 1.0 * 0, "language": "python"},
+			map[string]string{"warnings": "browser"}},
+		{"defaults", `{"code":"print(2+2)"}`, 200, map[string]any{"output": "4\n", "status": "success", "environment": "server"}, nil},
+		{"docker alias", `{"code":"print(1)","environment":"docker"}`, 200, map[string]any{"environment": "server", "warnings": []any{}}, nil},
+		{"stderr and exit code", `{"code":"import sys\nprint('out')\nsys.exit('bad thing')"}`, 200,
+			map[string]any{"output": "out\n", "error": "bad thing\n", "status": "error", "exit_code": 1.0}, nil},
+		{"exception", `{"code":"1/0"}`, 200, map[string]any{"status": "error"}, map[string]string{"error": "ZeroDivisionError"}},
+		{"stdin", `{"code":"print(input()[::-1])","stdin":"olleh\n"}`, 200, map[string]any{"output": "hello\n"}, nil},
+		{"timeout", `{"code":"while True: pass","timeout":1}`, 200, map[string]any{"status": "timeout", "exit_code": nil}, map[string]string{"error": "timed out after 1s"}},
+		{"memory", `{"code":"x = b'x' * (400 << 20)"}`, 200, map[string]any{"status": "memory_limit"}, map[string]string{"error": "Memory limit exceeded (128 MB)"}},
+		{"truncated", `{"code":"print('x' * 20000)"}`, 200, map[string]any{"truncated": true, "status": "success"}, nil},
+		{"c", `{"code":"#include <stdio.h>\nint main(void){puts(\"hi from C\");return 0;}","language":"c"}`, 200, map[string]any{"output": "hi from C\n", "language": "c"}, nil},
+		{"c compile error", `{"code":"int main(void){return 0}","language":"C"}`, 200, map[string]any{"status": "error", "stage": "compile"}, map[string]string{"error": "error"}},
+		{"malformed", `{"code":`, 400, map[string]any{"code": "malformed_json"}, nil},
+		{"not an object", `[1,2]`, 400, map[string]any{"code": "malformed_json"}, nil},
+		{"two objects", `{"code":"print(1)"} {}`, 400, map[string]any{"code": "malformed_json"}, nil},
+		{"empty body", ``, 400, map[string]any{"code": "malformed_json"}, nil},
+		{"wrong type", `{"code":42}`, 400, map[string]any{"code": "invalid_field"}, map[string]string{"error": `"code" must be a string`}},
+		{"empty code", `{"code":"  "}`, 400, map[string]any{"code": "empty_code"}, nil},
+		{"unknown language", `{"code":"x","language":"cobol"}`, 400, map[string]any{"code": "unknown_language"}, map[string]string{"error": "valid: c, python"}},
+		{"unknown environment", `{"code":"x","environment":"wasm"}`, 400, map[string]any{"code": "unknown_environment"}, map[string]string{"error": "server, docker, pyodide"}},
+		{"pyodide only python", `{"code":"x","language":"c","environment":"pyodide"}`, 400, map[string]any{"code": "unsupported_environment"}, nil},
+		{"timeout too small", `{"code":"x","timeout":0.5}`, 400, map[string]any{"code": "invalid_timeout"}, nil},
+		{"timeout too big", `{"code":"x","timeout":31}`, 400, map[string]any{"code": "invalid_timeout"}, nil},
+		{"code too large", mustJSON(map[string]string{"code": big}), 413, map[string]any{"code": "code_too_large"}, nil},
+		{"body too large", `{"code":"` + strings.Repeat("a", 2<<20) + `"}`, 413, map[string]any{"code": "body_too_large"}, nil},
+		{"nul byte", `{"code":"print(1)\u0000"}`, 400, map[string]any{"code": "invalid_encoding"}, nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			resp, m := postJSON(t, url, c.body)
+			if resp.StatusCode != c.status {
+				t.Fatalf("status %d, want %d: %v", resp.StatusCode, c.status, m)
+			}
+			for k, v := range c.want {
+				if fmt.Sprint(m[k]) != fmt.Sprint(v) {
+					t.Errorf("%s = %#v, want %#v (response %v)", k, m[k], v, m)
+				}
+			}
+			for k, sub := range c.has {
+				if !strings.Contains(fmt.Sprint(m[k]), sub) {
+					t.Errorf("%s = %v, want it to contain %q", k, m[k], sub)
+				}
+			}
+			if c.status == 200 {
+				for _, k := range []string{"output", "error", "execution_time", "status", "environment", "truncated", "id", "exit_code", "language", "cpu_time", "memory_peak_bytes", "warnings"} {
+					if _, ok := m[k]; !ok {
+						t.Errorf("response lacks %q: %v", k, m)
+					}
+				}
+			} else if m["error"] == nil || m["code"] == nil {
+				t.Errorf("error response lacks error/code: %v", m)
+			}
+			if resp.Header.Get("Cross-Origin-Embedder-Policy") != "require-corp" || resp.Header.Get("X-Request-ID") == "" {
+				t.Errorf("headers: %v", resp.Header)
+			}
+		})
+	}
+}
+
+func TestHealthAndUnknownRoutes(t *testing.T) {
+	ts := startServer(t, nil)
+	for path, want := range map[string]int{"/healthz": 200, "/readyz": 200, "/api/v1/code/nope": 404} {
+		resp, err := http.Get(ts.URL + path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != want {
+			t.Errorf("GET %s = %d, want %d", path, resp.StatusCode, want)
+		}
+	}
+}
+
+func TestBusyServerRefusesWith503(t *testing.T) {
+	ts := startServer(t, map[string]string{"RUNBLOCK_MAX_CONCURRENT": "1", "RUNBLOCK_MAX_QUEUE": "0"})
+	url := ts.URL + "/api/v1/code/execute"
+	started := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		close(started)
+		postJSON(t, url, `{"code":"import time; time.sleep(2)"}`)
+	}()
+	<-started
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		resp, m := postJSON(t, url, `{"code":"print(1)"}`)
+		if resp.StatusCode == 503 {
+			if resp.Header.Get("Retry-After") == "" || m["code"] != "busy" {
+				t.Fatalf("503 without Retry-After/code: %v %v", resp.Header, m)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("never refused while full")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	wg.Wait()
+}
+
+func TestClientDisconnectCancelsRun(t *testing.T) {
+	ts := startServer(t, nil)
+	token := sandboxtest.UniqueToken()
+	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	defer cancel()
+	body := mustJSON(map[string]string{"code": fmt.Sprintf("import subprocess\nsubprocess.run(['/bin/sh','-c','sleep 600; : %s'])", token)})
+	req, _ := http.NewRequestWithContext(ctx, "POST", ts.URL+"/api/v1/code/execute", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if _, err := http.DefaultClient.Do(req); err == nil {
+		t.Fatal("request should have been cut off by the client")
+	}
+	sandboxtest.AssertNoProcess(t, token)
+}
+
+func TestShutdownKillsRunningSandboxes(t *testing.T) {
+	ts := startServer(t, nil)
+	token := sandboxtest.UniqueToken()
+	body := mustJSON(map[string]string{"code": fmt.Sprintf("import subprocess\nsubprocess.run(['/bin/sh','-c','sleep 600; : %s'])", token)})
+	go http.Post(ts.URL+"/api/v1/code/execute", "application/json", strings.NewReader(body))
+	deadline := time.Now().Add(5 * time.Second)
+	for len(sandboxtest.FindProcesses(token)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("run never started")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	start := time.Now()
+	ts.stop(t)
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("shutdown took %s", d)
+	}
+	sandboxtest.AssertNoProcess(t, token)
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"github.com/runblock/runblock/internal/httpapi"
+	"github.com/runblock/runblock/internal/sandbox"
+)
+
+func serveCmd(ctx context.Context, args []string, env envFunc, stdout, stderr io.Writer) error {
+	cfg, _, err := loadConfig("serve", args, env, stderr, nil)
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg, stderr)
+	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
+		return fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
+	}
+	rt, err := newRuntime(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	rep := rt.Check(ctx)
+	if !rep.Strong {
+		if !cfg.Sandbox.AllowWeak {
+			return fmt.Errorf("refusing to serve: the sandbox can't isolate code on this host (run `runblock check`; --allow-weak-sandbox overrides, never in production)")
+		}
+		log.Warn("serving with a WEAK sandbox", "report", rep.Items)
+	}
+	exec, err := newExecService(rt, cfg, log)
+	if err != nil {
+		return err
+	}
+	api, err := httpapi.NewServer(httpapi.Deps{
+		Exec:         exec,
+		Logger:       log,
+		MaxBodyBytes: int64(4*(cfg.MaxCodeBytes+cfg.MaxStdinBytes) + 16<<10),
+		Ready: func(ctx context.Context) error {
+			if r := rt.Check(ctx); !r.Strong && !cfg.Sandbox.AllowWeak {
+				return errors.New("sandbox check failed")
+			}
+			return nil
+		},
+	})
+	if err != nil {
+		return err
+	}
+
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return err
+	}
+	// Runs and streams hang off baseCtx; cancelling it on shutdown kills
+	// running sandboxes instead of waiting for them to time out.
+	baseCtx, cancelRuns := context.WithCancel(context.Background())
+	defer cancelRuns()
+	srv := &http.Server{
+		Handler:           api,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return baseCtx },
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	fmt.Fprintf(stdout, "runblock listening on http://%s (sandbox %s, cgroups %s)\n", ln.Addr(), rep.Runtime, rt.Mode())
+	log.Info("serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "strong_sandbox", rep.Strong)
+
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	cancelRuns()
+	shutCtx, cancel := context.WithTimeout(context.Background(), cfg.ShutdownTimeout.Duration)
+	defer cancel()
+	if err := srv.Shutdown(shutCtx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	return nil
+}
+
+// printReport writes a check report for people.
+func printReport(w io.Writer, rep sandbox.Report) {
+	for _, it := range rep.Items {
+		mark := "ok  "
+		if !it.OK {
+			mark = "FAIL"
+			if !it.Required {
+				mark = "warn"
+			}
+		}
+		fmt.Fprintf(w, "%s %-18s %s\n", mark, it.Name, it.Detail)
+	}
+	if rep.Strong {
+		fmt.Fprintf(w, "sandbox %s: isolation is complete\n", rep.Runtime)
+	} else {
+		fmt.Fprintf(w, "sandbox %s: isolation is INCOMPLETE; runblock serve will refuse to start\n", rep.Runtime)
+	}
+}

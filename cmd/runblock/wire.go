@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+
+	"github.com/runblock/runblock/internal/config"
+	"github.com/runblock/runblock/internal/execute"
+	"github.com/runblock/runblock/internal/sandbox/bwrap"
+)
+
+// newRuntime builds the configured sandbox runtime.
+func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*bwrap.Runtime, error) {
+	workDir := cfg.Sandbox.WorkDir
+	if workDir == "" {
+		// Not under data_dir: that may sit below a home directory the
+		// sandbox uids can't traverse.
+		workDir = filepath.Join("/tmp", "runblock-boxes")
+	}
+	rt, err := bwrap.New(ctx, bwrap.Config{
+		BwrapPath:    cfg.Sandbox.BwrapPath,
+		WorkDir:      workDir,
+		UIDBase:      cfg.Sandbox.UIDBase,
+		Slots:        cfg.MaxConcurrent + 4, // internal runs (validation, probes) need slots too
+		CgroupParent: cfg.Sandbox.CgroupParent,
+		Defaults:     cfg.SandboxLimits(),
+		AllowWeak:    cfg.Sandbox.AllowWeak,
+		Logger:       log,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	return rt, nil
+}
+
+func newExecService(rt *bwrap.Runtime, cfg config.Config, log *slog.Logger) (*execute.Service, error) {
+	return execute.New(rt, cfg.Languages, execute.Config{
+		Limits:        cfg.SandboxLimits(),
+		MaxTimeout:    secondsOf(cfg.Limits.MaxTimeoutSecs),
+		MaxCodeBytes:  cfg.MaxCodeBytes,
+		MaxStdinBytes: cfg.MaxStdinBytes,
+		MaxConcurrent: cfg.MaxConcurrent,
+		MaxQueue:      cfg.MaxQueue,
+		QueueWait:     cfg.QueueWait.Duration,
+	}, log)
+}

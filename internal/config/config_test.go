@@ -1,0 +1,48 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestDefaultIsValidAndSeedShaped(t *testing.T) {
+	c := Default()
+	if err := c.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	l := c.SandboxLimits()
+	if l.MemoryBytes != 128<<20 || l.CPUs != 0.5 || l.WallTime != 30*time.Second || l.OutputChars != 10000 || l.Pids != 64 {
+		t.Fatalf("not the seed's limits: %+v", l)
+	}
+}
+
+func TestParseOverridesAndRejectsUnknownFields(t *testing.T) {
+	c := Default()
+	if err := c.Parse(strings.NewReader(`{"addr":":9000","limits":{"memory_mb":256,"cpus":0.5,"timeout":"10s","pids":64,"output_chars":100,"tmp_mb":8,"max_timeout_seconds":10}}`)); err != nil {
+		t.Fatal(err)
+	}
+	if c.Addr != ":9000" || c.Limits.MemoryMB != 256 || c.Limits.Timeout.Duration != 10*time.Second {
+		t.Fatalf("%+v", c)
+	}
+	if err := c.Parse(strings.NewReader(`{"adr":":1"}`)); err == nil || !strings.Contains(err.Error(), "adr") {
+		t.Fatalf("unknown field accepted: %v", err)
+	}
+	if err := c.Parse(strings.NewReader(`{"queue_wait":5}`)); err == nil {
+		t.Fatal("numeric duration accepted")
+	}
+}
+
+func TestValidateNamesEveryBadField(t *testing.T) {
+	c := Default()
+	c.Limits.MemoryMB = 1
+	c.MaxConcurrent = 0
+	c.LogFormat = "xml"
+	c.Sandbox.UIDBase = 0
+	err := c.Validate()
+	for _, field := range []string{"limits.memory_mb", "max_concurrent", "log_format", "sandbox.uid_base"} {
+		if err == nil || !strings.Contains(err.Error(), field) {
+			t.Errorf("error does not name %s: %v", field, err)
+		}
+	}
+}

@@ -1,0 +1,147 @@
+package execute
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/runblock/runblock/internal/apperr"
+	"github.com/runblock/runblock/internal/sandbox"
+)
+
+// Config bounds the service.
+type Config struct {
+	Limits        sandbox.Limits // defaults for every run
+	MaxTimeout    time.Duration  // largest timeout a request may ask for
+	MaxCodeBytes  int
+	MaxStdinBytes int
+	MaxConcurrent int
+	MaxQueue      int
+	QueueWait     time.Duration
+}
+
+// Service runs requests in a sandbox runtime.
+type Service struct {
+	rt    sandbox.Runtime
+	langs map[string]sandbox.Language
+	cfg   Config
+	q     *queue
+	log   *slog.Logger
+	now   func() time.Time
+}
+
+// New returns a service; it rejects missing dependencies.
+func New(rt sandbox.Runtime, langs map[string]sandbox.Language, cfg Config, log *slog.Logger) (*Service, error) {
+	if rt == nil {
+		return nil, errors.New("execute: nil runtime")
+	}
+	if len(langs) == 0 {
+		return nil, errors.New("execute: no languages")
+	}
+	if cfg.MaxConcurrent < 1 || cfg.MaxCodeBytes < 1 || cfg.MaxTimeout < time.Second {
+		return nil, fmt.Errorf("execute: invalid config %+v", cfg)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Service{rt: rt, langs: langs, cfg: cfg, q: newQueue(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait), log: log, now: time.Now}, nil
+}
+
+// IO connects a run to its caller. Stdin, when set, replaces the request's
+// stdin string (interactive input). OnStart is called once the run has a
+// sandbox slot, just before the program starts.
+type IO struct {
+	Stdout, Stderr io.Writer
+	Stdin          io.Reader
+	OnStart        func(id string, started time.Time)
+}
+
+// Outcome is a finished run.
+type Outcome struct {
+	ID          string
+	Language    string
+	Environment string
+	Result      sandbox.Result
+	Warnings    []string
+	StartedAt   time.Time
+	Limits      sandbox.Limits
+}
+
+// Run checks, admits and runs one request. Errors are for requests that
+// could not run (apperr kinds); a program that fails is a successful Run with
+// that status in the Outcome.
+func (s *Service) Run(ctx context.Context, req Request, rio IO) (Outcome, error) {
+	p, err := s.prepare(req)
+	if err != nil {
+		return Outcome{}, err
+	}
+	release, err := s.q.acquire(ctx)
+	if err != nil {
+		return Outcome{}, err
+	}
+	defer release()
+
+	o := Outcome{ID: newID(), Language: p.Language, Environment: p.Environment, Warnings: p.Warnings, StartedAt: s.now(), Limits: p.Limits}
+	stdin := rio.Stdin
+	if stdin == nil && p.Stdin != nil {
+		stdin = strings.NewReader(*p.Stdin)
+	}
+	if rio.OnStart != nil {
+		rio.OnStart(o.ID, o.StartedAt)
+	}
+	res, err := s.rt.Run(ctx, sandbox.Request{
+		Language: p.Lang,
+		Files:    []sandbox.File{{Content: []byte(p.Code)}},
+		Stdin:    stdin,
+		Stdout:   rio.Stdout,
+		Stderr:   rio.Stderr,
+		Limits:   p.Limits,
+	})
+	if err != nil {
+		if errors.Is(err, sandbox.ErrBusy) {
+			return o, apperr.New(apperr.Busy, "busy", "no sandbox free")
+		}
+		return o, &apperr.Error{Kind: apperr.Internal, Code: "sandbox_failed", Message: "the sandbox failed to run the code", Err: err}
+	}
+	o.Result = res
+	return o, nil
+}
+
+// FailureMessage explains a status that ended a run abnormally, for the
+// seed's `error` field when the program itself wrote nothing to stderr.
+func FailureMessage(o Outcome) string {
+	r := o.Result
+	switch r.Status {
+	case sandbox.StatusTimeout:
+		return fmt.Sprintf("Execution timed out after %gs", o.Limits.WallTime.Seconds())
+	case sandbox.StatusMemoryLimit:
+		return fmt.Sprintf("Memory limit exceeded (%d MB)", o.Limits.MemoryBytes>>20)
+	case sandbox.StatusCancelled:
+		return "Execution was cancelled"
+	case sandbox.StatusError:
+		if r.Stage == sandbox.StageCompile {
+			return "Compilation failed"
+		}
+		if r.Signal != "" {
+			return "Process killed by " + r.Signal
+		}
+		return fmt.Sprintf("Process exited with code %d", r.ExitCode)
+	}
+	return ""
+}
+
+// Busy reports running and waiting runs.
+func (s *Service) Busy() (running, waiting int) { return s.q.stats() }
+
+func newID() string {
+	if id, err := uuid.NewV7(); err == nil {
+		return id.String()
+	}
+	return uuid.NewString()
+}

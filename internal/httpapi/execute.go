@@ -1,0 +1,100 @@
+package httpapi
+
+import (
+	"bytes"
+	"net/http"
+	"sync"
+
+	"github.com/runblock/runblock/internal/execute"
+	"github.com/runblock/runblock/internal/sandbox"
+)
+
+// executeResponse keeps the seed's fields first; later fields are additions.
+type executeResponse struct {
+	Output          string   `json:"output"`
+	Error           *string  `json:"error"`
+	ExecutionTime   float64  `json:"execution_time"`
+	Status          string   `json:"status"`
+	Environment     string   `json:"environment"`
+	Truncated       bool     `json:"truncated"`
+	ID              string   `json:"id"`
+	ExitCode        *int     `json:"exit_code"`
+	Language        string   `json:"language"`
+	CPUTime         float64  `json:"cpu_time"`
+	MemoryPeakBytes int64    `json:"memory_peak_bytes"`
+	Warnings        []string `json:"warnings"`
+	Stage           string   `json:"stage,omitempty"`
+	Signal          string   `json:"signal,omitempty"`
+}
+
+func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
+	var req execute.Request
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var stdout, stderr lockedBuffer
+	// The request context ends when the client goes away, which cancels the run.
+	out, err := s.Exec.Run(r.Context(), req, execute.IO{Stdout: &stdout, Stderr: &stderr})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newExecuteResponse(out, stdout.String(), stderr.String()))
+}
+
+func newExecuteResponse(o execute.Outcome, stdout, stderr string) executeResponse {
+	res := o.Result
+	resp := executeResponse{
+		Output:          stdout,
+		ExecutionTime:   res.WallTime.Seconds(),
+		Status:          string(res.Status),
+		Environment:     o.Environment,
+		Truncated:       res.Truncated,
+		ID:              o.ID,
+		Language:        o.Language,
+		CPUTime:         res.CPUTime.Seconds(),
+		MemoryPeakBytes: res.MemoryPeak,
+		Warnings:        o.Warnings,
+		Stage:           string(res.Stage),
+		Signal:          res.Signal,
+	}
+	if resp.Warnings == nil {
+		resp.Warnings = []string{}
+	}
+	if res.ExitCode >= 0 {
+		code := res.ExitCode
+		resp.ExitCode = &code
+	}
+	msg := stderr
+	if res.Status != sandbox.StatusSuccess && res.Status != sandbox.StatusError || msg == "" {
+		if f := execute.FailureMessage(o); f != "" {
+			if msg != "" {
+				msg += "\n"
+			}
+			msg += f
+		}
+	}
+	if msg != "" {
+		resp.Error = &msg
+	}
+	return resp
+}
+
+// lockedBuffer collects output written by the sandbox's reader goroutines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}

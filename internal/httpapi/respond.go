@@ -1,0 +1,119 @@
+package httpapi
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/runblock/runblock/internal/apperr"
+)
+
+// errorBody is every error response: {"error": "...", "code": "..."}.
+type errorBody struct {
+	Error string `json:"error"`
+	Code  string `json:"code"`
+}
+
+var statusOf = map[apperr.Kind]int{
+	apperr.Internal:     http.StatusInternalServerError,
+	apperr.Invalid:      http.StatusBadRequest,
+	apperr.Unauthorized: http.StatusUnauthorized,
+	apperr.Forbidden:    http.StatusForbidden,
+	apperr.NotFound:     http.StatusNotFound,
+	apperr.Conflict:     http.StatusConflict,
+	apperr.TooLarge:     http.StatusRequestEntityTooLarge,
+	apperr.Rejected:     http.StatusUnprocessableEntity,
+	apperr.RateLimited:  http.StatusTooManyRequests,
+	apperr.Busy:         http.StatusServiceUnavailable,
+}
+
+// writeError is the one place errors become HTTP responses. Only internal
+// errors are logged, and their details never reach the client.
+func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var e *apperr.Error
+	if !errors.As(err, &e) {
+		e = &apperr.Error{Kind: apperr.Internal, Code: "internal", Message: "internal error", Err: err}
+	}
+	status := statusOf[e.Kind]
+	msg, code := e.Message, e.Code
+	if e.Kind == apperr.Internal {
+		s.Logger.ErrorContext(r.Context(), "request failed", "err", err, "path", r.URL.Path)
+		msg = "internal error (request id " + requestID(r.Context()) + ")"
+		if code == "" {
+			code = "internal"
+		}
+	}
+	if e.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))
+	}
+	writeJSON(w, status, errorBody{Error: msg, Code: code})
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		slog.Debug("write response", "err", err)
+	}
+}
+
+// decodeJSON reads one JSON object with a size limit and turns every way it
+// can be wrong into a client error that says what is wrong.
+func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
+	ct := r.Header.Get("Content-Type")
+	if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/json") {
+		return apperr.New(apperr.Invalid, "bad_content_type", "Content-Type must be application/json, not %q", ct)
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
+	dec := json.NewDecoder(r.Body)
+	if err := dec.Decode(dst); err != nil {
+		return decodeError(err, s.MaxBodyBytes)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return apperr.New(apperr.Invalid, "malformed_json", "request body must be a single JSON object")
+	}
+	return nil
+}
+
+func decodeError(err error, limit int64) error {
+	var maxErr *http.MaxBytesError
+	var syn *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	switch {
+	case errors.As(err, &maxErr):
+		return apperr.New(apperr.TooLarge, "body_too_large", "request body is larger than %d bytes", limit)
+	case errors.Is(err, io.EOF):
+		return apperr.New(apperr.Invalid, "malformed_json", "request body is empty; send a JSON object")
+	case errors.Is(err, io.ErrUnexpectedEOF):
+		return apperr.New(apperr.Invalid, "malformed_json", "request body ends in the middle of the JSON")
+	case errors.As(err, &syn):
+		return apperr.New(apperr.Invalid, "malformed_json", "malformed JSON at byte %d: %s", syn.Offset, syn.Error())
+	case errors.As(err, &typ):
+		field := typ.Field
+		if field == "" {
+			return apperr.New(apperr.Invalid, "malformed_json", "request body must be a JSON object, not %s", typ.Value)
+		}
+		return apperr.New(apperr.Invalid, "invalid_field", "field %q must be %s, not %s", field, typeName(typ.Type.String()), typ.Value)
+	}
+	return apperr.New(apperr.Invalid, "malformed_json", "malformed JSON: %s", err.Error())
+}
+
+func typeName(t string) string {
+	switch {
+	case strings.Contains(t, "string"):
+		return "a string"
+	case strings.Contains(t, "float"), strings.Contains(t, "int"):
+		return "a number"
+	case strings.Contains(t, "bool"):
+		return "true or false"
+	}
+	return fmt.Sprintf("of type %s", t)
+}

@@ -1,0 +1,8 @@
+package httpapi
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("POST /api/v1/code/execute", s.handleExecute)
+	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
+	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
+	s.mux.HandleFunc("/api/", s.handleNotFound)
+}

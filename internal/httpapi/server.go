@@ -1,0 +1,47 @@
+// Package httpapi is runblock's HTTP interface: routes, JSON encoding, and
+// the one place where error kinds become HTTP statuses.
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/runblock/runblock/internal/execute"
+)
+
+// Deps are what the handlers need. Ready reports whether the server can take
+// runs (sandbox usable, store reachable); nil means always ready.
+type Deps struct {
+	Exec         *execute.Service
+	Ready        func(ctx context.Context) error
+	Logger       *slog.Logger
+	MaxBodyBytes int64
+}
+
+// Server holds the handlers' dependencies.
+type Server struct {
+	Deps
+	mux *http.ServeMux
+}
+
+// NewServer returns the API as an http.Handler.
+func NewServer(d Deps) (*Server, error) {
+	if d.Exec == nil {
+		return nil, errors.New("httpapi: nil execute service")
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.MaxBodyBytes <= 0 {
+		d.MaxBodyBytes = 1 << 20
+	}
+	s := &Server{Deps: d, mux: http.NewServeMux()}
+	s.routes()
+	return s, nil
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.middleware(s.mux).ServeHTTP(w, r)
+}
