@@ -64,7 +64,6 @@ func serveCmd(ctx context.Context, args []string, env envFunc, stdout, stderr io
 	srv := &http.Server{
 		Handler:           api,
 		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 	}

@@ -145,3 +145,6 @@ func newID() string {
 	}
 	return uuid.NewString()
 }
+
+// MaxStdinBytes bounds a run's pending interactive input.
+func (s *Service) MaxStdinBytes() int { return s.cfg.MaxStdinBytes }

@@ -2,8 +2,10 @@ package httpapi
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/runblock/runblock/internal/execute"
 	"github.com/runblock/runblock/internal/sandbox"
@@ -28,14 +30,26 @@ type executeResponse struct {
 }
 
 func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
+	who, err := s.identify(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	var req execute.Request
 	if err := s.decodeJSON(w, r, &req); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	var stdout, stderr lockedBuffer
-	// The request context ends when the client goes away, which cancels the run.
-	out, err := s.Exec.Run(r.Context(), req, execute.IO{Stdout: &stdout, Stderr: &stderr})
+	// The request context ends when the client goes away, which cancels the
+	// run; the registry lets the owner cancel it from another request too.
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	unregister := func() {}
+	out, err := s.Exec.Run(ctx, req, execute.IO{Stdout: &stdout, Stderr: &stderr, OnStart: func(id string, _ time.Time) {
+		unregister = s.Registry.Add(execute.NewLive(id, who.UserID, nil, cancel))
+	}})
+	unregister()
 	if err != nil {
 		s.writeError(w, r, err)
 		return

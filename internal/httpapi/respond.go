@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/runblock/runblock/internal/apperr"
 )
@@ -65,6 +66,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	}
 }
 
+const bodyReadTimeout = 30 * time.Second
+
 // decodeJSON reads one JSON object with a size limit and turns every way it
 // can be wrong into a client error that says what is wrong.
 func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) error {
@@ -73,6 +76,11 @@ func (s *Server) decodeJSON(w http.ResponseWriter, r *http.Request, dst any) err
 		return apperr.New(apperr.Invalid, "bad_content_type", "Content-Type must be application/json, not %q", ct)
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, s.MaxBodyBytes)
+	// A deadline for the body alone: the server has no global read timeout
+	// because that would also cut off long-lived streams.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Now().Add(bodyReadTimeout))
+	defer rc.SetReadDeadline(time.Time{})
 	dec := json.NewDecoder(r.Body)
 	if err := dec.Decode(dst); err != nil {
 		return decodeError(err, s.MaxBodyBytes)

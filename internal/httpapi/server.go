@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 
+	"github.com/runblock/runblock/internal/auth"
 	"github.com/runblock/runblock/internal/execute"
 )
 
@@ -15,9 +16,23 @@ import (
 // runs (sandbox usable, store reachable); nil means always ready.
 type Deps struct {
 	Exec         *execute.Service
+	Registry     *execute.Registry // live runs on this replica; made when nil
+	Auth         Authenticator     // nil: everyone is one anonymous user
+	Relay        Relay             // nil: single replica
 	Ready        func(ctx context.Context) error
 	Logger       *slog.Logger
 	MaxBodyBytes int64
+}
+
+// Authenticator tells who is calling.
+type Authenticator interface {
+	Authenticate(r *http.Request) (auth.Identity, error)
+}
+
+// Relay forwards input and cancellation to the replica that holds a run.
+type Relay interface {
+	Input(ctx context.Context, id, owner string, data []byte, eof bool) error
+	Cancel(ctx context.Context, id, owner string) error
 }
 
 // Server holds the handlers' dependencies.
@@ -33,6 +48,9 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	if d.Registry == nil {
+		d.Registry = execute.NewRegistry()
 	}
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 1 << 20

@@ -1,0 +1,116 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/runblock/runblock/internal/apperr"
+	"github.com/runblock/runblock/internal/execute"
+	"github.com/runblock/runblock/internal/sandbox"
+)
+
+// handleStream runs code and streams its output as Server-Sent Events while
+// it runs: start, output/error chunks as the program writes them, and
+// exactly one complete, always last.
+func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
+	who, err := s.identify(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var req execute.Request
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	q := newEventQueue()
+	stdout := &streamWriter{typ: "output", q: q}
+	stderr := &streamWriter{typ: "error", q: q}
+	var input *execute.InputQueue
+	if req.Stdin == nil {
+		input = execute.NewInputQueue(s.Exec.MaxStdinBytes())
+	}
+	started := make(chan event, 1)
+	var unregister func()
+	type done struct {
+		out execute.Outcome
+		err error
+	}
+	finished := make(chan done, 1)
+	go func() {
+		rio := execute.IO{Stdout: stdout, Stderr: stderr, OnStart: func(id string, at time.Time) {
+			unregister = s.Registry.Add(execute.NewLive(id, who.UserID, input, cancel))
+			started <- event{Type: "start", ID: id, Timestamp: fmt.Sprintf("%.3f", float64(at.UnixMilli())/1000)}
+		}}
+		if input != nil {
+			rio.Stdin = input
+		}
+		out, err := s.Exec.Run(ctx, req, rio)
+		if input != nil {
+			input.Close() // unblocks the sandbox's stdin pump
+		}
+		finished <- done{out, err}
+	}()
+
+	var start event
+	select {
+	case start = <-started:
+	case d := <-finished:
+		// Refused before a sandbox was assigned: an ordinary JSON error.
+		s.writeError(w, r, d.err)
+		return
+	}
+	defer func() { unregister() }()
+
+	rc := http.NewResponseController(w)
+	_ = rc.SetWriteDeadline(time.Time{}) // streams outlive any server write timeout
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	q.push(start)
+
+	pumpDone := make(chan struct{})
+	go func() {
+		defer close(pumpDone)
+		pump(w, rc, q, r.Context().Done())
+	}()
+	d := <-finished
+	stdout.flush()
+	stderr.flush()
+	q.push(s.completeEvent(r, d.out, d.err))
+	q.close()
+	<-pumpDone
+}
+
+func (s *Server) completeEvent(r *http.Request, o execute.Outcome, err error) event {
+	if err != nil {
+		if apperr.KindOf(err) == apperr.Internal {
+			s.Logger.ErrorContext(r.Context(), "stream run failed", "err", err, "request_id", requestID(r.Context()))
+		}
+		msg := "internal error (request id " + requestID(r.Context()) + ")"
+		zero, f := 0.0, false
+		return event{Type: "complete", ID: o.ID, Status: string(sandbox.StatusError), Error: &msg, ExecutionTime: &zero, Truncated: &f}
+	}
+	res := o.Result
+	ev := event{
+		Type: "complete", ID: o.ID, Status: string(res.Status),
+		ExecutionTime: ptr(res.WallTime.Seconds()), Truncated: ptr(res.Truncated),
+		CPUTime: ptr(res.CPUTime.Seconds()), MemoryPeakBytes: ptr(res.MemoryPeak),
+		Stage: string(res.Stage), Warnings: o.Warnings, Environment: o.Environment, Language: o.Language,
+	}
+	if res.ExitCode >= 0 {
+		ev.ExitCode = ptr(res.ExitCode)
+	}
+	if msg := execute.FailureMessage(o); msg != "" {
+		ev.Error = &msg
+	}
+	return ev
+}
+
+func ptr[T any](v T) *T { return &v }
