@@ -1,0 +1,501 @@
+"""Check a learner's Python code without running it.
+
+Reads {"code": str, "policy": {...}, "has_stdin": bool} as JSON on stdin and
+writes one JSON object {"errors": [...], "warnings": [...]} on stdout. Each
+issue has line and column (1-based; 0 when unknown), end_line, end_column,
+message and, for errors, kind.
+
+The code is only parsed (ast) and compiled to bytecode, never run: compiling
+finds errors the parser leaves to the compiler ('return' outside function,
+nonlocal at module level) and the compiler's own SyntaxWarnings, and
+executes nothing. This script runs inside the sandbox all the same, because
+the parser is C code fed with untrusted input.
+
+The policy checks are a teaching aid and an operator policy; the sandbox is
+the security boundary. They see through the spellings a learner is likely to
+try (from-imports, builtins.eval, __builtins__['eval'], getattr with a
+constant or concatenated name, object graph walks through dunders) but not
+through names computed at run time.
+"""
+
+import ast
+import json
+import re
+import sys
+import warnings
+
+MAX_ISSUES = 100
+NESTED = "code is nested too deeply"
+
+# Names whose reference alone reaches the interpreter's internals.
+ESCAPE_NAMES = frozenset({"__builtins__", "__loader__", "__spec__"})
+
+# Attributes that walk from any object to builtins, other modules' globals,
+# or code objects. __class__, __dict__ and __name__ stay allowed: lessons use
+# them (self.__class__.__name__, obj.__dict__) and every known escape through
+# them needs one of these names or a computed key as its next step.
+ESCAPE_ATTRS = frozenset({
+    "__subclasses__", "__globals__", "__builtins__", "__code__",
+    "__closure__", "__mro__", "__bases__", "__base__", "__self__",
+    "__getattribute__", "__loader__", "__spec__", "__import__",
+    "__reduce__", "__reduce_ex__",
+    # frames lead to f_builtins and other modules' globals
+    "f_globals", "f_locals", "f_builtins", "f_back", "f_code",
+    "tb_frame", "gi_frame", "cr_frame", "ag_frame", "gi_code", "cr_code",
+})
+
+ATTR_FUNCS = frozenset({"getattr", "setattr", "delattr"})
+
+# str.format resolves "{0.__class__.__base__}" and "{0[__builtins__]}" at run
+# time, outside the AST.
+FORMAT_FIELD = re.compile(r"\{([^{}]*)\}")
+FIELD_PART = re.compile(r"\.(\w+)|\[(\w+)\]")
+
+FOLD_DEPTH = 32
+MAX_FOLDED_STR = 10_000
+MAX_INT_BITS = 4096
+
+LARGE_RANGE = 10 ** 7
+
+
+def main():
+    request = json.loads(sys.stdin.buffer.read())
+    report = check(
+        request.get("code", ""),
+        request.get("policy") or {},
+        bool(request.get("has_stdin")),
+    )
+    sys.stdout.write(json.dumps(report))
+
+
+def check(code, policy, has_stdin):
+    report = Report(code)
+    tree = parse(code, report, bool(policy.get("warnings")))
+    if tree is None:
+        return report.as_dict()
+    try:
+        if not policy.get("syntax_only"):
+            PolicyCheck(policy, report).run(tree)
+        if policy.get("warnings"):
+            teaching_warnings(tree, report, has_stdin)
+    except (RecursionError, MemoryError):
+        # The walks are iterative and compile() already accepted the tree,
+        # so this is a safety net, not an expected path.
+        report.error(NESTED, kind="nesting")
+    return report.as_dict()
+
+
+class Report:
+    def __init__(self, code):
+        self.lines = re.split(r"\r\n|\r|\n", code)
+        self.errors = []
+        self.warnings = []
+
+    def error(self, message, line=0, column=0, end_line=0, end_column=0,
+              kind="policy"):
+        self.errors.append({
+            "line": line, "column": column, "end_line": end_line,
+            "end_column": end_column, "message": message, "kind": kind,
+        })
+
+    def node_error(self, node, message, at_attr=None):
+        self.error(message, *self.span(node, at_attr))
+
+    def warn(self, message, line=0, column=0, end_line=0, end_column=0):
+        self.warnings.append({
+            "line": line, "column": column, "end_line": end_line,
+            "end_column": end_column, "message": message,
+        })
+
+    def node_warn(self, node, message):
+        self.warn(message, *self.span(node))
+
+    def span(self, node, at_attr=None):
+        """1-based character positions of node (ast gives UTF-8 byte offsets).
+
+        With at_attr, the span is the attribute name of an Attribute node, so
+        the editor underlines ".__subclasses__", not the whole chain."""
+        line = getattr(node, "lineno", 0) or 0
+        col = getattr(node, "col_offset", 0) or 0
+        end_line = getattr(node, "end_lineno", 0) or line
+        end_col = getattr(node, "end_col_offset", 0) or col
+        if at_attr is not None:
+            line = end_line
+            col = max(0, end_col - len(at_attr.encode("utf-8")))
+        return (line, self.char_column(line, col),
+                end_line, self.char_column(end_line, end_col))
+
+    def char_column(self, line, byte_offset):
+        if line < 1 or line > len(self.lines):
+            return byte_offset + 1
+        prefix = self.lines[line - 1].encode("utf-8")[:byte_offset]
+        return len(prefix.decode("utf-8", "ignore")) + 1
+
+    def as_dict(self):
+        key = lambda i: (i["line"], i["column"], i["message"])
+        return {
+            "errors": dedupe(sorted(self.errors, key=key))[:MAX_ISSUES],
+            "warnings": dedupe(sorted(self.warnings, key=key))[:MAX_ISSUES],
+        }
+
+
+def dedupe(issues):
+    seen, out = set(), []
+    for issue in issues:
+        k = (issue["line"], issue["column"], issue["message"])
+        if k not in seen:
+            seen.add(k)
+            out.append(issue)
+    return out
+
+
+def parse(code, report, want_warnings):
+    """The tree, or None after reporting why the code does not compile."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            tree = compile(code, "main.py", "exec", ast.PyCF_ONLY_AST,
+                           dont_inherit=True)
+            compile(tree, "main.py", "exec", dont_inherit=True)
+        except SyntaxError as e:
+            # CPython uses -1 and None for "unknown"; the report uses 0.
+            line, column, end_line, end_column = (
+                max(0, n or 0) for n in (e.lineno, e.offset, e.end_lineno, e.end_offset))
+            report.error(e.msg, line, column, end_line, end_column, type(e).__name__)
+            return None
+        except (RecursionError, MemoryError):
+            report.error(NESTED, kind="nesting")
+            return None
+        except ValueError as e:
+            # 3.11 raises ValueError for NUL bytes; 3.12+ a SyntaxError.
+            line, column = nul_position(code)
+            report.error(str(e), line, column, line, column, "SyntaxError")
+            return None
+    if want_warnings:
+        for w in caught:
+            if issubclass(w.category, (SyntaxWarning, DeprecationWarning)):
+                report.warn(str(w.message), w.lineno or 0)
+    return tree
+
+
+def nul_position(code):
+    i = code.find("\0")
+    if i < 0:
+        return 0, 0
+    before = code[:i]
+    line = len(re.findall(r"\r\n|\r|\n", before)) + 1
+    start = max(before.rfind("\n"), before.rfind("\r")) + 1
+    return line, i - start + 1
+
+
+def fold_str(node, depth=0):
+    """The string a constant expression spells ("ev" + "al"), else None."""
+    if depth > FOLD_DEPTH:
+        return None
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    if isinstance(node, ast.BinOp):
+        if isinstance(node.op, ast.Add):
+            left = fold_str(node.left, depth + 1)
+            right = fold_str(node.right, depth + 1)
+            if left is not None and right is not None:
+                return cap_str(left + right)
+        if isinstance(node.op, ast.Mult):
+            text = fold_str(node.left, depth + 1)
+            times = fold_int(node.right, depth + 1)
+            if text is not None and times is not None:
+                if 0 <= times and len(text) * times <= MAX_FOLDED_STR:
+                    return text * times
+    if isinstance(node, ast.JoinedStr):
+        parts = []
+        for value in node.values:
+            if isinstance(value, ast.FormattedValue):
+                if value.conversion != -1 or value.format_spec is not None:
+                    return None
+                value = value.value
+            part = fold_str(value, depth + 1)
+            if part is None:
+                return None
+            parts.append(part)
+        return cap_str("".join(parts))
+    return None
+
+
+def cap_str(text):
+    return text if len(text) <= MAX_FOLDED_STR else None
+
+
+def fold_int(node, depth=0):
+    """The int a constant expression evaluates to (10**7), else None.
+
+    Sizes are capped so that folding 10**10**10 costs nothing."""
+    if depth > FOLD_DEPTH:
+        return None
+    if isinstance(node, ast.Constant):
+        if isinstance(node.value, int) and not isinstance(node.value, bool):
+            return node.value
+        return None
+    if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
+        value = fold_int(node.operand, depth + 1)
+        if value is None:
+            return None
+        return -value if isinstance(node.op, ast.USub) else value
+    if not isinstance(node, ast.BinOp):
+        return None
+    left = fold_int(node.left, depth + 1)
+    right = fold_int(node.right, depth + 1)
+    if left is None or right is None:
+        return None
+    if isinstance(node.op, ast.Add):
+        return left + right
+    if isinstance(node.op, ast.Sub):
+        return left - right
+    if isinstance(node.op, ast.Mult):
+        if left.bit_length() + right.bit_length() > MAX_INT_BITS:
+            return None
+        return left * right
+    if isinstance(node.op, ast.FloorDiv) and right != 0:
+        return left // right
+    if isinstance(node.op, ast.Pow) and right >= 0:
+        if left.bit_length() * right > MAX_INT_BITS:
+            return None
+        return left ** right
+    return None
+
+
+def root_name(node):
+    """The name an attribute chain starts from: "random" for random._os.x."""
+    while isinstance(node, ast.Attribute):
+        node = node.value
+    return node.id if isinstance(node, ast.Name) else None
+
+
+def is_dunder(name):
+    return len(name) > 4 and name.startswith("__") and name.endswith("__")
+
+
+class PolicyCheck:
+    def __init__(self, policy, report):
+        self.report = report
+        self.allow_all = bool(policy.get("allow_all_imports"))
+        self.allowed = frozenset(policy.get("allowed_imports") or ())
+        self.denied_imports = frozenset(policy.get("denied_imports") or ())
+        self.denied_calls = frozenset(policy.get("denied_calls") or ())
+        self.escapes = bool(policy.get("flag_dunder_escapes"))
+        self.imported = set()
+
+    def run(self, tree):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                self.imported.update(
+                    a.asname or a.name.split(".")[0] for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                self.imported.update(a.asname or a.name for a in node.names)
+        for node in ast.walk(tree):
+            visit = getattr(self, "visit_" + type(node).__name__, None)
+            if visit is not None:
+                visit(node)
+
+    def module(self, node, name):
+        top = name.split(".")[0]
+        if top == "__future__":
+            return  # a compiler directive, not a module the code can use
+        if top in self.denied_imports or not (self.allow_all or top in self.allowed):
+            self.report.node_error(
+                node, f"Security violation: import {top} is not allowed")
+
+    def is_denied_module(self, name):
+        """Whether name is a denied module under a module's attribute
+        (random._os, typing.sys): allowed modules import denied ones."""
+        return name in self.denied_imports or name.lstrip("_") in self.denied_imports
+
+    def reached_module(self, node, name, at_attr=None):
+        self.report.node_error(
+            node, f"Security violation: import {self.module_name(name)} is not allowed", at_attr)
+
+    def module_name(self, name):
+        return name if name in self.denied_imports else name.lstrip("_")
+
+    def denied(self, node, name, at_attr=None):
+        self.report.node_error(
+            node, f"Security violation: {name}() is not allowed", at_attr)
+
+    def escape(self, node, name, at_attr=None):
+        self.report.node_error(
+            node, f"Security violation: {name} is not allowed", at_attr)
+
+    def is_builtins(self, node, depth=0):
+        """Whether node evaluates to the builtins module or its dict."""
+        if depth > FOLD_DEPTH:
+            return False
+        if isinstance(node, ast.Name):
+            return node.id in ("builtins", "__builtins__")
+        if isinstance(node, ast.Attribute):
+            if node.attr == "__builtins__":
+                return True
+            return node.attr == "__dict__" and self.is_builtins(node.value, depth + 1)
+        if isinstance(node, ast.Subscript):
+            return fold_str(node.slice) == "__builtins__"
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id == "vars" and node.args:
+                return self.is_builtins(node.args[0], depth + 1)
+        return False
+
+    def visit_Import(self, node):
+        for alias in node.names:
+            self.module(node, alias.name)
+
+    def visit_ImportFrom(self, node):
+        if node.level:
+            if not self.allow_all:
+                self.report.node_error(
+                    node, "Security violation: relative imports are not allowed")
+            return
+        self.module(node, node.module or "")
+        for alias in node.names:
+            if self.is_denied_module(alias.name):
+                self.reached_module(node, alias.name)
+
+    def visit_Name(self, node):
+        if isinstance(node.ctx, ast.Load) and node.id in self.denied_calls:
+            self.denied(node, node.id)
+        if self.escapes and node.id in ESCAPE_NAMES:
+            self.escape(node, node.id)
+
+    def visit_Attribute(self, node):
+        if self.escapes and node.attr in ESCAPE_ATTRS:
+            self.escape(node, node.attr, at_attr=node.attr)
+        if node.attr in self.denied_calls and self.is_builtins(node.value):
+            self.denied(node, node.attr, at_attr=node.attr)
+        if self.is_denied_module(node.attr) and root_name(node) in self.imported:
+            self.reached_module(node, node.attr, at_attr=node.attr)
+
+    def visit_MatchClass(self, node):
+        # case object(__self__=b) reads the attribute like b = x.__self__
+        for attr in node.kwd_attrs:
+            if self.escapes and attr in ESCAPE_ATTRS:
+                self.escape(node, attr)
+
+    def visit_Subscript(self, node):
+        key = fold_str(node.slice)
+        if key is None:
+            return
+        if key in self.denied_calls and self.is_builtins(node.value):
+            self.denied(node, key)
+        if self.escapes and (key in ESCAPE_ATTRS or key in ESCAPE_NAMES):
+            self.escape(node, key)
+
+    def visit_Call(self, node):
+        func = node.func
+        if isinstance(func, ast.Name) and func.id in ATTR_FUNCS and len(node.args) >= 2:
+            name = fold_str(node.args[1])
+            if name is not None:
+                if name in self.denied_calls and self.is_builtins(node.args[0]):
+                    self.denied(node, name)
+                if self.escapes and is_dunder(name):
+                    self.report.node_error(
+                        node, f"Security violation: {func.id}() with {name!r} is not allowed")
+                if self.is_denied_module(name):
+                    self.reached_module(node, name)
+        if (isinstance(func, ast.Attribute) and func.attr == "import_module"
+                and isinstance(func.value, ast.Name) and func.value.id == "importlib"):
+            self.module(node, "importlib")
+            target = fold_str(node.args[0]) if node.args else None
+            if target is not None and not target.startswith("."):
+                self.module(node, target)
+
+    def visit_Constant(self, node):
+        if not self.escapes or not isinstance(node.value, str) or "{" not in node.value:
+            return
+        for field in FORMAT_FIELD.findall(node.value):
+            for attr, key in FIELD_PART.findall(field):
+                name = attr or key
+                if name in ESCAPE_ATTRS or name in ESCAPE_NAMES:
+                    self.escape(node, name)
+
+
+def teaching_warnings(tree, report, has_stdin):
+    for node in ast.walk(tree):
+        if isinstance(node, ast.While) and is_true_constant(node.test):
+            if not loop_can_end(node):
+                report.node_warn(node, "infinite loop: while True has no break")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+            if node.func.id == "input" and not has_stdin:
+                report.node_warn(
+                    node, "input() is called but this run has no input: it will raise EOFError")
+            elif node.func.id == "range":
+                count = range_length(node)
+                if count is not None and count >= LARGE_RANGE:
+                    report.node_warn(
+                        node, f"very large range: {count} iterations may exceed the time limit")
+        elif isinstance(node, ast.Expr):
+            if isinstance(node.value, ast.Compare):
+                report.node_warn(node, "comparison result is unused (did you mean =?)")
+            elif isinstance(node.value, ast.Name) and node.value.id == "print":
+                report.node_warn(node, "print is not called: write print(...)")
+        elif isinstance(node, ast.ExceptHandler) and node.type is None:
+            report.node_warn(
+                node, "bare except: catches every exception, even KeyboardInterrupt; name the one you expect")
+
+
+def is_true_constant(node):
+    return isinstance(node, ast.Constant) and bool(node.value)
+
+
+SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+LOOPS = (ast.For, ast.AsyncFor, ast.While)
+
+
+def loop_can_end(loop):
+    """Whether the body of an endless loop has a way out of it: a break that
+    belongs to it, or a return, raise, yield or exit() anywhere in it."""
+    stack = [(child, False) for child in loop.body]
+    while stack:
+        node, in_inner_loop = stack.pop()
+        if isinstance(node, SCOPES):
+            continue
+        if isinstance(node, ast.Break) and not in_inner_loop:
+            return True
+        if isinstance(node, (ast.Return, ast.Raise, ast.Yield, ast.YieldFrom)):
+            return True
+        if isinstance(node, ast.Call) and is_exit_call(node.func):
+            return True
+        if isinstance(node, LOOPS):
+            # a break in the inner loop's else clause leaves the outer loop
+            stack.extend((child, True) for child in node.body)
+            stack.extend((child, in_inner_loop) for child in node.orelse)
+            head = node.test if isinstance(node, ast.While) else node.iter
+            stack.append((head, in_inner_loop))
+            continue
+        stack.extend((child, in_inner_loop) for child in ast.iter_child_nodes(node))
+    return False
+
+
+def is_exit_call(func):
+    if isinstance(func, ast.Name):
+        return func.id in ("exit", "quit")
+    return (isinstance(func, ast.Attribute) and func.attr in ("exit", "_exit")
+            and isinstance(func.value, ast.Name) and func.value.id in ("sys", "os"))
+
+
+def range_length(call):
+    if call.keywords or not 1 <= len(call.args) <= 3:
+        return None
+    values = [fold_int(arg) for arg in call.args]
+    if any(v is None for v in values):
+        return None
+    start, stop, step = 0, values[0], 1
+    if len(values) >= 2:
+        start, stop = values[0], values[1]
+    if len(values) == 3:
+        step = values[2]
+    if step == 0:
+        return None
+    # len(range(...)) overflows past sys.maxsize; this does not.
+    if step > 0:
+        return max(0, (stop - start + step - 1) // step)
+    return max(0, (start - stop - step - 1) // -step)
+
+
+if __name__ == "__main__":
+    main()

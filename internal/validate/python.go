@@ -1,0 +1,86 @@
+package validate
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+
+	"github.com/runblock/runblock/internal/sandbox"
+)
+
+//go:embed checker.py
+var checkerScript []byte
+
+type checkerRequest struct {
+	Code     string `json:"code"`
+	Policy   Policy `json:"policy"`
+	HasStdin bool   `json:"has_stdin"`
+}
+
+func (v *Validator) python(ctx context.Context, req Request, policy Policy) (Result, error) {
+	in, err := json.Marshal(checkerRequest{Code: req.Code, Policy: policy, HasStdin: req.HasStdin})
+	if err != nil {
+		return Result{}, fmt.Errorf("validate: encode checker request: %w", err)
+	}
+	lang := sandbox.Language{
+		Name:     "python-validate",
+		FileName: "check.py",
+		// -I: no environment, no user site, script dir not on sys.path;
+		// -S: no site module. The checker needs only the standard library.
+		Run: []string{v.pythonPath, "-I", "-S", "check.py"},
+	}
+	out, err := v.run(ctx, lang, sandbox.File{Name: "check.py", Content: checkerScript}, in)
+	if err != nil {
+		return Result{}, err
+	}
+	if out.result.ExitCode != 0 {
+		return Result{}, fmt.Errorf("%w: python checker exited with code %d%s", ErrCheckerFailed, out.result.ExitCode, out.stderrTail())
+	}
+	return parseCheckerOutput(out.stdout.Bytes(), policy.Name)
+}
+
+// parseCheckerOutput turns the checker's one JSON object into a Result.
+// Anything else (empty, truncated, two objects, nonsense positions) means the
+// checker broke, and is reported as such rather than as a verdict.
+func parseCheckerOutput(data []byte, policy string) (Result, error) {
+	var raw struct {
+		Errors   *[]issue `json:"errors"`
+		Warnings *[]issue `json:"warnings"`
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&raw); err != nil {
+		return Result{}, fmt.Errorf("%w: python checker output: %w", ErrCheckerFailed, err)
+	}
+	if dec.More() {
+		return Result{}, fmt.Errorf("%w: python checker wrote more than one JSON value", ErrCheckerFailed)
+	}
+	if raw.Errors == nil || raw.Warnings == nil {
+		return Result{}, fmt.Errorf("%w: python checker output lacks errors or warnings", ErrCheckerFailed)
+	}
+	res := newResult(policy)
+	for _, i := range *raw.Errors {
+		if err := i.check(); err != nil {
+			return Result{}, err
+		}
+		res.addError(i)
+	}
+	for _, i := range *raw.Warnings {
+		if err := i.check(); err != nil {
+			return Result{}, err
+		}
+		res.addWarning(i)
+	}
+	return res, nil
+}
+
+func (i issue) check() error {
+	if i.Line < 0 || i.Column < 0 || i.EndLine < 0 || i.EndColumn < 0 {
+		return fmt.Errorf("%w: python checker gave a negative position", ErrCheckerFailed)
+	}
+	if i.Message == "" {
+		return fmt.Errorf("%w: python checker gave an issue without a message", ErrCheckerFailed)
+	}
+	return nil
+}

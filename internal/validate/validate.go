@@ -1,0 +1,177 @@
+// Package validate checks learners' code before it runs: syntax, an operator
+// policy (allowed imports, denied builtins) and teaching warnings.
+//
+// Validation is a teaching aid and an operator policy, not the security
+// boundary: the sandbox is. Code is parsed by the language's own tools
+// (Python's ast, gcc -fsyntax-only) run through a sandbox.Runtime, so the
+// server process never parses untrusted code, and nothing here runs it.
+package validate
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/runblock/runblock/internal/sandbox"
+)
+
+// Errors the HTTP layer maps to statuses: ErrUnsupportedLanguage and
+// ErrUnknownPolicy to 400, ErrTooLarge to 413, ErrCheckerFailed to 5xx (the
+// system failed, not the learner's code).
+var (
+	ErrUnsupportedLanguage = errors.New("validate: unsupported language")
+	ErrUnknownPolicy       = errors.New("validate: unknown policy")
+	ErrTooLarge            = errors.New("validate: code is too large")
+	ErrCheckerFailed       = errors.New("validate: checker failed")
+)
+
+// Issue is one error or warning. Line and Column are 1-based, Column counted
+// in characters; both are 0 when the tool gave no position. EndLine and
+// EndColumn (exclusive) are set when known, for editor markers.
+type Issue struct {
+	Line      int    `json:"line"`
+	Column    int    `json:"column"`
+	EndLine   int    `json:"end_line,omitempty"`
+	EndColumn int    `json:"end_column,omitempty"`
+	Message   string `json:"message"`
+}
+
+// Result is the verdict on one snippet. Invalid code is a Result with
+// Valid false, never a Go error. Error is the first error, prefixed with
+// its kind and position for syntax errors ("SyntaxError: invalid syntax
+// (line 1, column 7)") and verbatim for policy violations.
+type Result struct {
+	Valid          bool     `json:"valid"`
+	Error          *string  `json:"error"`
+	Warnings       []string `json:"warnings"` // "line 3: ..." for people
+	Errors         []Issue  `json:"errors"`
+	WarningDetails []Issue  `json:"warning_details"`
+	Policy         string   `json:"policy"`
+}
+
+// Request is one snippet to check.
+type Request struct {
+	Code     string
+	Language string // "python" (also ""), "c"
+	Policy   string // "" = Options.DefaultPolicy
+	HasStdin bool   // the run will get input, so input() is fine
+}
+
+// Options configure a Validator. Only Runtime is required.
+type Options struct {
+	Runtime    sandbox.Runtime
+	PythonPath string // inside the sandbox; default /usr/bin/python3
+	// CArgv checks C syntax; the code is written to main.c in the working
+	// directory. The default asks for byte columns so they can be turned
+	// into character columns exactly, and for plain (source-free) output.
+	CArgv         []string
+	Policies      map[string]Policy // default DefaultPolicies()
+	DefaultPolicy string            // default "strict"
+	MaxCodeBytes  int               // default 64 KiB
+	Limits        sandbox.Limits    // zero fields take DefaultLimits
+}
+
+// DefaultLimits bound one checker run: parsing is quick, so anything near
+// these limits is a pathological input or a broken checker.
+var DefaultLimits = sandbox.Limits{
+	MemoryBytes: 256 << 20,
+	CPUs:        1,
+	WallTime:    5 * time.Second,
+	Pids:        16, // gcc starts cc1
+	OutputChars: 1 << 20,
+	TmpBytes:    16 << 20,
+	FileBytes:   1 << 20,
+}
+
+// DefaultCArgv is used when Options.CArgv is empty.
+var DefaultCArgv = []string{
+	"/usr/bin/gcc", "-fsyntax-only", "-std=c17", "-Wall", "-fmax-errors=100",
+	"-fdiagnostics-plain-output", "-fdiagnostics-column-unit=byte", "main.c",
+}
+
+// Validator checks code; it is safe for concurrent use.
+type Validator struct {
+	runtime       sandbox.Runtime
+	pythonPath    string
+	cArgv         []string
+	policies      map[string]Policy
+	defaultPolicy string
+	maxCodeBytes  int
+	limits        sandbox.Limits
+}
+
+// New checks opts and fills in defaults.
+func New(opts Options) (*Validator, error) {
+	if opts.Runtime == nil {
+		return nil, errors.New("validate: Options.Runtime is required")
+	}
+	v := &Validator{
+		runtime:       opts.Runtime,
+		pythonPath:    opts.PythonPath,
+		cArgv:         append([]string(nil), opts.CArgv...),
+		policies:      make(map[string]Policy),
+		defaultPolicy: opts.DefaultPolicy,
+		maxCodeBytes:  opts.MaxCodeBytes,
+		limits:        opts.Limits.Merge(DefaultLimits),
+	}
+	if v.pythonPath == "" {
+		v.pythonPath = "/usr/bin/python3"
+	}
+	if len(v.cArgv) == 0 {
+		v.cArgv = append(v.cArgv, DefaultCArgv...)
+	}
+	if v.maxCodeBytes <= 0 {
+		v.maxCodeBytes = 64 << 10
+	}
+	if v.defaultPolicy == "" {
+		v.defaultPolicy = PolicyStrict
+	}
+	policies := opts.Policies
+	if policies == nil {
+		policies = DefaultPolicies()
+	}
+	for key, p := range policies {
+		if p.Name == "" {
+			p.Name = key
+		}
+		if p.Name != key {
+			return nil, fmt.Errorf("validate: policies[%q].name: %q must match its key", key, p.Name)
+		}
+		if err := p.Validate(); err != nil {
+			return nil, fmt.Errorf("validate: %w", err)
+		}
+		v.policies[key] = p
+	}
+	if _, ok := v.policies[v.defaultPolicy]; !ok {
+		return nil, fmt.Errorf("validate: default_policy: %w %q", ErrUnknownPolicy, v.defaultPolicy)
+	}
+	return v, nil
+}
+
+// Validate checks req. A Go error means the request was unacceptable
+// (ErrUnsupportedLanguage, ErrUnknownPolicy, ErrTooLarge) or the checker
+// could not give a verdict (ErrCheckerFailed, or the context's error).
+func (v *Validator) Validate(ctx context.Context, req Request) (Result, error) {
+	var check func(context.Context, Request, Policy) (Result, error)
+	switch req.Language {
+	case "", "python":
+		check = v.python
+	case "c":
+		check = v.c
+	default:
+		return Result{}, fmt.Errorf("%w: %q", ErrUnsupportedLanguage, req.Language)
+	}
+	if len(req.Code) > v.maxCodeBytes {
+		return Result{}, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(req.Code), v.maxCodeBytes)
+	}
+	name := req.Policy
+	if name == "" {
+		name = v.defaultPolicy
+	}
+	policy, ok := v.policies[name]
+	if !ok {
+		return Result{}, fmt.Errorf("%w: %q", ErrUnknownPolicy, name)
+	}
+	return check(ctx, req, policy)
+}
