@@ -7,7 +7,7 @@ DATA ?= data
 .PHONY: run test build deps deps-test services bench fuzz lint clean
 
 run: deps build
-	./bin/runblock serve --addr $(ADDR) --data-dir $(DATA)
+	./bin/runblock serve --addr $(ADDR) --data-dir $(DATA) --allow-anonymous
 
 build:
 	$(GO) build -o bin/runblock ./cmd/runblock

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strings"
@@ -28,7 +29,7 @@ func TestExecuteAPI(t *testing.T) {
 			map[string]string{"warnings": "browser"}},
 		{"defaults", `{"code":"print(2+2)"}`, 200, map[string]any{"output": "4\n", "status": "success", "environment": "server"}, nil},
 		{"docker alias", `{"code":"print(1)","environment":"docker"}`, 200, map[string]any{"environment": "server", "warnings": []any{}}, nil},
-		{"stderr and exit code", `{"code":"import sys\nprint('out')\nsys.exit('bad thing')"}`, 200,
+		{"stderr and exit code", `{"code":"print('out')\nraise SystemExit('bad thing')"}`, 200,
 			map[string]any{"output": "out\n", "error": "bad thing\n", "status": "error", "exit_code": 1.0}, nil},
 		{"exception", `{"code":"1/0"}`, 200, map[string]any{"status": "error"}, map[string]string{"error": "ZeroDivisionError"}},
 		{"stdin", `{"code":"print(input()[::-1])","stdin":"olleh\n"}`, 200, map[string]any{"output": "hello\n"}, nil},
@@ -37,6 +38,11 @@ func TestExecuteAPI(t *testing.T) {
 		{"truncated", `{"code":"print('x' * 20000)"}`, 200, map[string]any{"truncated": true, "status": "success"}, nil},
 		{"c", `{"code":"#include <stdio.h>\nint main(void){puts(\"hi from C\");return 0;}","language":"c"}`, 200, map[string]any{"output": "hi from C\n", "language": "c"}, nil},
 		{"c compile error", `{"code":"int main(void){return 0}","language":"C"}`, 200, map[string]any{"status": "error", "stage": "compile"}, map[string]string{"error": "error"}},
+		{"policy violation", `{"code":"import os\nos.system('ls')"}`, 422,
+			map[string]any{"status": "rejected", "valid": false, "code": "policy_violation", "error": "Security violation: import os is not allowed"}, nil},
+		{"bypass attempt", `{"code":"__import__('o'+'s').system('id')"}`, 422, map[string]any{"status": "rejected"}, nil},
+		{"syntax error runs and fails like Python", `{"code":"print(1"}`, 200, map[string]any{"status": "error"}, map[string]string{"error": "SyntaxError"}},
+		{"warnings pass through", `{"code":"while True:\n    pass","timeout":1}`, 200, map[string]any{"status": "timeout"}, map[string]string{"warnings": "infinite loop"}},
 		{"malformed", `{"code":`, 400, map[string]any{"code": "malformed_json"}, nil},
 		{"not an object", `[1,2]`, 400, map[string]any{"code": "malformed_json"}, nil},
 		{"two objects", `{"code":"print(1)"} {}`, 400, map[string]any{"code": "malformed_json"}, nil},
@@ -74,6 +80,10 @@ func TestExecuteAPI(t *testing.T) {
 						t.Errorf("response lacks %q: %v", k, m)
 					}
 				}
+			} else if c.status == 422 {
+				if _, ok := m["errors"]; !ok {
+					t.Errorf("rejection lacks /validate's fields: %v", m)
+				}
 			} else if m["error"] == nil || m["code"] == nil {
 				t.Errorf("error response lacks error/code: %v", m)
 			}
@@ -101,34 +111,45 @@ func TestHealthAndUnknownRoutes(t *testing.T) {
 func TestBusyServerRefusesWith503(t *testing.T) {
 	ts := startServer(t, map[string]string{"RUNBLOCK_MAX_CONCURRENT": "1", "RUNBLOCK_MAX_QUEUE": "0"})
 	url := ts.URL + "/api/v1/code/execute"
-	started := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		close(started)
-		postJSON(t, url, `{"code":"import time; time.sleep(2)"}`)
+		if resp, m := postJSON(t, url, `{"code":"import time; time.sleep(2)"}`); resp.StatusCode != 200 {
+			t.Errorf("long run: %d %v", resp.StatusCode, m)
+		}
 	}()
-	<-started
+	// Wait until the long run holds the only slot.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
-		resp, m := postJSON(t, url, `{"code":"print(1)"}`)
-		if resp.StatusCode == 503 {
-			if resp.Header.Get("Retry-After") == "" || m["code"] != "busy" {
-				t.Fatalf("503 without Retry-After/code: %v %v", resp.Header, m)
-			}
+		resp, err := http.Get(ts.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st struct{ Running int }
+		json.NewDecoder(resp.Body).Decode(&st)
+		resp.Body.Close()
+		if st.Running == 1 {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatal("never refused while full")
+			t.Fatal("long run never started")
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
+	}
+	resp, m := postJSON(t, url, `{"code":"print(1)"}`)
+	if resp.StatusCode != 503 || resp.Header.Get("Retry-After") == "" || m["code"] != "busy" {
+		t.Fatalf("while full: %d %v %v", resp.StatusCode, resp.Header, m)
 	}
 	wg.Wait()
 }
 
+// sandboxOnly runs learners' code with the syntax-only policy: these tests
+// need subprocess, which the strict policy refuses before the sandbox sees it.
+var sandboxOnly = map[string]string{"RUNBLOCK_EXECUTE_POLICY": "sandbox-only"}
+
 func TestClientDisconnectCancelsRun(t *testing.T) {
-	ts := startServer(t, nil)
+	ts := startServer(t, sandboxOnly)
 	token := sandboxtest.UniqueToken()
 	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
 	defer cancel()
@@ -142,7 +163,7 @@ func TestClientDisconnectCancelsRun(t *testing.T) {
 }
 
 func TestShutdownKillsRunningSandboxes(t *testing.T) {
-	ts := startServer(t, nil)
+	ts := startServer(t, sandboxOnly)
 	token := sandboxtest.UniqueToken()
 	body := mustJSON(map[string]string{"code": fmt.Sprintf("import subprocess\nsubprocess.run(['/bin/sh','-c','sleep 600; : %s'])", token)})
 	go http.Post(ts.URL+"/api/v1/code/execute", "application/json", strings.NewReader(body))

@@ -23,6 +23,10 @@ func loadConfig(name string, args []string, env envFunc, stderr io.Writer, extra
 	addr := fs.String("addr", "", "listen address (env RUNBLOCK_ADDR, default "+cfg.Addr+")")
 	dataDir := fs.String("data-dir", "", "directory for runblock's data (env RUNBLOCK_DATA_DIR, default "+cfg.DataDir+")")
 	logLevel := fs.String("log-level", "", "debug, info, warn or error (env RUNBLOCK_LOG_LEVEL)")
+	contentDir := fs.String("content-dir", "", "lessons (Markdown) directory (env RUNBLOCK_CONTENT_DIR, default "+cfg.ContentDir+")")
+	anon := fs.Bool("allow-anonymous", false, "let callers without a token run code, limited per IP (env RUNBLOCK_ALLOW_ANONYMOUS=1)")
+	redisURL := fs.String("redis-url", "", "shared Redis for rate limits and the input relay (env RUNBLOCK_REDIS_URL)")
+	pgDSN := fs.String("postgres-dsn", "", "Postgres for history instead of SQLite (env RUNBLOCK_POSTGRES_DSN)")
 	weak := fs.Bool("allow-weak-sandbox", false, "run even if the host can't fully isolate code — never in production (env RUNBLOCK_ALLOW_WEAK_SANDBOX=1)")
 	if extra != nil {
 		extra(fs)
@@ -50,8 +54,18 @@ func loadConfig(name string, args []string, env envFunc, stderr io.Writer, extra
 	setIf(&cfg.Addr, *addr)
 	setIf(&cfg.DataDir, *dataDir)
 	setIf(&cfg.LogLevel, *logLevel)
+	setIf(&cfg.ContentDir, *contentDir)
+	setIf(&cfg.RedisURL, *redisURL)
+	setIf(&cfg.Store.PostgresDSN, *pgDSN)
+	if *anon {
+		cfg.Auth.AllowAnonymous = true
+	}
 	if *weak {
 		cfg.Sandbox.AllowWeak = true
+	}
+	if name != "serve" {
+		// Only the server identifies callers; run and check act as the operator.
+		cfg.Auth.AllowAnonymous = true
 	}
 	if err := cfg.Validate(); err != nil {
 		return cfg, nil, fmt.Errorf("invalid configuration:\n%w", err)
@@ -70,6 +84,16 @@ func applyEnv(cfg *config.Config, env envFunc) error {
 	setIf(&cfg.DataDir, env("RUNBLOCK_DATA_DIR"))
 	setIf(&cfg.LogLevel, env("RUNBLOCK_LOG_LEVEL"))
 	setIf(&cfg.LogFormat, env("RUNBLOCK_LOG_FORMAT"))
+	setIf(&cfg.ContentDir, env("RUNBLOCK_CONTENT_DIR"))
+	setIf(&cfg.RedisURL, env("RUNBLOCK_REDIS_URL"))
+	setIf(&cfg.Store.PostgresDSN, env("RUNBLOCK_POSTGRES_DSN"))
+	setIf(&cfg.Auth.HS256Secret, env("RUNBLOCK_JWT_SECRET"))
+	setIf(&cfg.Auth.PublicKeyFile, env("RUNBLOCK_JWT_PUBLIC_KEY_FILE"))
+	setIf(&cfg.Auth.JWKSURL, env("RUNBLOCK_JWKS_URL"))
+	setIf(&cfg.Validation.ExecutePolicy, env("RUNBLOCK_EXECUTE_POLICY"))
+	if v := env("RUNBLOCK_CORS_ORIGINS"); v != "" {
+		cfg.CORS.AllowedOrigins = strings.Split(v, ",")
+	}
 	ints := map[string]*int{
 		"RUNBLOCK_MAX_CONCURRENT": &cfg.MaxConcurrent,
 		"RUNBLOCK_MAX_QUEUE":      &cfg.MaxQueue,
@@ -84,8 +108,10 @@ func applyEnv(cfg *config.Config, env envFunc) error {
 			*dst = n
 		}
 	}
-	if v := strings.ToLower(env("RUNBLOCK_ALLOW_WEAK_SANDBOX")); v == "1" || v == "true" {
-		cfg.Sandbox.AllowWeak = true
+	for name, dst := range map[string]*bool{"RUNBLOCK_ALLOW_WEAK_SANDBOX": &cfg.Sandbox.AllowWeak, "RUNBLOCK_ALLOW_ANONYMOUS": &cfg.Auth.AllowAnonymous} {
+		if v := strings.ToLower(env(name)); v == "1" || v == "true" {
+			*dst = true
+		}
 	}
 	return nil
 }

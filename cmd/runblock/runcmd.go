@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runblock/runblock/internal/auth"
 	"github.com/runblock/runblock/internal/execute"
 	"github.com/runblock/runblock/internal/sandbox"
 )
@@ -56,7 +57,7 @@ func runCmd(ctx context.Context, args []string, env envFunc, stdin io.Reader, st
 	if err != nil {
 		return err
 	}
-	out, err := svc.Run(ctx, execute.Request{Code: string(code), Language: lang, Timeout: timeout},
+	out, err := svc.Run(ctx, execute.Caller{UserID: "cli", Role: auth.RoleService}, execute.Request{Code: string(code), Language: lang, Timeout: timeout},
 		execute.IO{Stdout: stdout, Stderr: stderr, Stdin: stdin})
 	if err != nil {
 		return err

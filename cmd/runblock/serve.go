@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -10,7 +9,6 @@ import (
 	"os"
 	"time"
 
-	"github.com/runblock/runblock/internal/httpapi"
 	"github.com/runblock/runblock/internal/sandbox"
 )
 
@@ -23,36 +21,18 @@ func serveCmd(ctx context.Context, args []string, env envFunc, stdout, stderr io
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}
-	rt, err := newRuntime(ctx, cfg, log)
+	a, err := newApp(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
-	rep := rt.Check(ctx)
+	defer a.close()
+	rep := a.rt.Check(ctx)
 	if !rep.Strong {
 		if !cfg.Sandbox.AllowWeak {
 			return fmt.Errorf("refusing to serve: the sandbox can't isolate code on this host (run `runblock check`; --allow-weak-sandbox overrides, never in production)")
 		}
 		log.Warn("serving with a WEAK sandbox", "report", rep.Items)
 	}
-	exec, err := newExecService(rt, cfg, log)
-	if err != nil {
-		return err
-	}
-	api, err := httpapi.NewServer(httpapi.Deps{
-		Exec:         exec,
-		Logger:       log,
-		MaxBodyBytes: int64(4*(cfg.MaxCodeBytes+cfg.MaxStdinBytes) + 16<<10),
-		Ready: func(ctx context.Context) error {
-			if r := rt.Check(ctx); !r.Strong && !cfg.Sandbox.AllowWeak {
-				return errors.New("sandbox check failed")
-			}
-			return nil
-		},
-	})
-	if err != nil {
-		return err
-	}
-
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err
@@ -61,15 +41,16 @@ func serveCmd(ctx context.Context, args []string, env envFunc, stdout, stderr io
 	// running sandboxes instead of waiting for them to time out.
 	baseCtx, cancelRuns := context.WithCancel(context.Background())
 	defer cancelRuns()
+	a.background(baseCtx)
 	srv := &http.Server{
-		Handler:           api,
+		Handler:           a.api,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 		BaseContext:       func(net.Listener) context.Context { return baseCtx },
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "runblock listening on http://%s (sandbox %s, cgroups %s)\n", ln.Addr(), rep.Runtime, rt.Mode())
+	fmt.Fprintf(stdout, "runblock listening on http://%s (sandbox %s, cgroups %s)\n", ln.Addr(), rep.Runtime, a.rt.Mode())
 	log.Info("serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "strong_sandbox", rep.Strong)
 
 	select {

@@ -8,6 +8,8 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -20,12 +22,28 @@ type testServer struct {
 	done   chan error
 }
 
+// testConfig lifts the anonymous quota so tests that are not about rate
+// limits are not throttled by them.
+const testConfig = `{"rate_limit": {"per_role": {"anonymous": 100000, "user": 100000, "author": 100000, "service": 0}}}`
+
+func writeConfig(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "runblock.json")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 func startServer(t *testing.T, env map[string]string, args ...string) *testServer {
 	t.Helper()
+	if !slices.Contains(args, "--config") {
+		args = append([]string{"--config", writeConfig(t, testConfig)}, args...)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	getenv := func(k string) string { return env[k] }
-	full := append([]string{"runblock", "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--log-level", "warn"}, args...)
+	full := append([]string{"runblock", "serve", "--addr", "127.0.0.1:0", "--data-dir", t.TempDir(), "--log-level", "warn", "--allow-anonymous", "--content-dir", "../../content"}, args...)
 	ts := &testServer{cancel: cancel, done: make(chan error, 1)}
 	go func() {
 		err := run(ctx, full, getenv, strings.NewReader(""), pw, os.Stderr)

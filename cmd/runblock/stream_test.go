@@ -96,7 +96,7 @@ func checkShape(t *testing.T, evs []sseEvent) (map[string]any, string, string) {
 }
 
 func TestStreamOrderAndContent(t *testing.T) {
-	ts := startServer(t, nil)
+	ts := startServer(t, sandboxOnly)
 	resp, ch := openStream(t, context.Background(), ts.URL, `{"code":"import sys\nprint('a')\nprint('b', file=sys.stderr)\nprint('c')\nsys.exit(2)"}`)
 	if resp.Header.Get("Content-Type") != "text/event-stream" || resp.Header.Get("X-Accel-Buffering") != "no" {
 		t.Fatalf("headers %v", resp.Header)
@@ -111,7 +111,7 @@ func TestStreamOrderAndContent(t *testing.T) {
 }
 
 func TestStreamIsLive(t *testing.T) {
-	ts := startServer(t, nil)
+	ts := startServer(t, sandboxOnly)
 	_, ch := openStream(t, context.Background(), ts.URL, `{"code":"import time\nfor i in range(5):\n    print(i)\n    time.sleep(0.2)"}`)
 	evs := collect(ch)
 	checkShape(t, evs)
@@ -130,7 +130,7 @@ func TestStreamIsLive(t *testing.T) {
 }
 
 func TestStreamInteractiveInput(t *testing.T) {
-	ts := startServer(t, nil)
+	ts := startServer(t, sandboxOnly)
 	_, ch := openStream(t, context.Background(), ts.URL, `{"code":"name = input('name? ')\nprint('hi', name)\nage = input('age? ')\nprint('in ten years', int(age) + 10)"}`)
 	start := <-ch
 	id := start.data["id"].(string)
@@ -171,7 +171,7 @@ func TestStreamInteractiveInput(t *testing.T) {
 }
 
 func TestStreamCancelAndDisconnectKillEverything(t *testing.T) {
-	ts := startServer(t, nil)
+	ts := startServer(t, sandboxOnly)
 	code := func(token string) string {
 		return mustJSON(map[string]string{"code": fmt.Sprintf("import subprocess\nprint('working', flush=True)\nsubprocess.run(['/bin/sh','-c','sleep 600; : %s'])", token)})
 	}
@@ -203,7 +203,7 @@ func TestStreamCancelAndDisconnectKillEverything(t *testing.T) {
 }
 
 func TestStreamEndsWithOneCompleteOnLimits(t *testing.T) {
-	ts := startServer(t, nil)
+	ts := startServer(t, sandboxOnly)
 	for name, c := range map[string]struct{ body, status string }{
 		"timeout":     {`{"code":"print('start')\nwhile True: pass","timeout":1}`, "timeout"},
 		"truncated":   {`{"code":"while True: print('x' * 1000)"}`, "error"},
@@ -224,7 +224,7 @@ func TestStreamEndsWithOneCompleteOnLimits(t *testing.T) {
 }
 
 func TestStreamRefusalIsJSONBeforeTheStreamOpens(t *testing.T) {
-	ts := startServer(t, nil)
+	ts := startServer(t, sandboxOnly)
 	resp, ch := openStream(t, context.Background(), ts.URL, `{"code":"x","language":"cobol"}`)
 	collect(ch)
 	if resp.StatusCode != 400 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {

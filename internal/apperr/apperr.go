@@ -31,8 +31,9 @@ type Error struct {
 	Kind       Kind
 	Code       string
 	Message    string
-	RetryAfter time.Duration // for RateLimited and Busy
-	Err        error         // cause, for logs only
+	RetryAfter time.Duration     // for RateLimited and Busy
+	Headers    map[string]string // extra response headers (e.g. RateLimit-*)
+	Err        error             // cause, for logs only
 }
 
 func (e *Error) Error() string {

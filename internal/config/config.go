@@ -53,6 +53,48 @@ type Sandbox struct {
 	AllowWeak bool `json:"allow_weak"`
 }
 
+// Auth says how callers are identified (see internal/auth).
+type Auth struct {
+	HS256Secret    string   `json:"hs256_secret"` // or env RUNBLOCK_JWT_SECRET
+	PublicKeyFile  string   `json:"public_key_file"`
+	JWKSURL        string   `json:"jwks_url"`
+	Issuer         string   `json:"issuer"`
+	Audience       string   `json:"audience"`
+	RoleClaim      string   `json:"role_claim"`
+	AllowAnonymous bool     `json:"allow_anonymous"`
+	TrustedProxies []string `json:"trusted_proxies"`
+}
+
+// RateLimit configures per-user execution quotas.
+type RateLimit struct {
+	Backend  string         `json:"backend"`   // memory (one replica) or redis (shared); default: redis when redis_url is set
+	FailOpen bool           `json:"fail_open"` // admit runs when Redis is down (default: refuse)
+	Period   Duration       `json:"period"`
+	PerRole  map[string]int `json:"per_role"` // runs per period by role; 0 = unlimited
+}
+
+// CORS lets the learning platform's own origins call the API from a browser.
+type CORS struct {
+	AllowedOrigins   []string `json:"allowed_origins"`
+	AllowCredentials bool     `json:"allow_credentials"`
+}
+
+// Store keeps run history: SQLite in data_dir by default, Postgres when a
+// DSN is given (replicas share it).
+type Store struct {
+	PostgresDSN string   `json:"postgres_dsn"`
+	Retention   Duration `json:"retention"` // runs older than this are pruned; 0 keeps everything
+}
+
+// Validation applies a policy (see internal/validate) before every run.
+type Validation struct {
+	// ExecutePolicy is checked before runs: "strict" (the seed's lists),
+	// "sandbox-only" (syntax only: the sandbox is the boundary) or "off".
+	ExecutePolicy string `json:"execute_policy"`
+	// DefaultPolicy answers POST /validate when the request names none.
+	DefaultPolicy string `json:"default_policy"`
+}
+
 // Config is everything `runblock serve` needs.
 type Config struct {
 	Addr            string                      `json:"addr"`
@@ -68,6 +110,15 @@ type Config struct {
 	MaxStdinBytes   int                         `json:"max_stdin_bytes"`
 	ShutdownTimeout Duration                    `json:"shutdown_timeout"`
 	Languages       map[string]sandbox.Language `json:"languages"`
+	Auth            Auth                        `json:"auth"`
+	RateLimit       RateLimit                   `json:"rate_limit"`
+	CORS            CORS                        `json:"cors"`
+	// RedisURL (redis://host:port/db) is shared by all replicas: rate limits
+	// and the relay that routes input/cancel to the replica holding a run.
+	RedisURL   string     `json:"redis_url"`
+	ContentDir string     `json:"content_dir"`
+	Store      Store      `json:"store"`
+	Validation Validation `json:"validation"`
 }
 
 // Default returns the seed's settings.
@@ -94,6 +145,16 @@ func Default() Config {
 		MaxStdinBytes:   64 << 10,
 		ShutdownTimeout: Duration{10 * time.Second},
 		Languages:       DefaultLanguages(),
+		ContentDir: "content",
+		Store:      Store{Retention: Duration{90 * 24 * time.Hour}},
+		Validation: Validation{ExecutePolicy: "strict", DefaultPolicy: "strict"},
+		RateLimit: RateLimit{
+			Period: Duration{time.Minute},
+			// The seed's 10 per minute per user; anonymous callers share an
+			// IP, so they get less; trusted services (the platform's own
+			// backend) are not limited.
+			PerRole: map[string]int{"anonymous": 5, "user": 10, "author": 10, "service": 0},
+		},
 	}
 }
 
@@ -197,6 +258,53 @@ func (c *Config) Validate() error {
 	if len(c.Languages) == 0 {
 		bad("languages", "at least one language is needed")
 	}
+	switch c.LimiterBackend() {
+	case "memory":
+	case "redis":
+		if c.RedisURL == "" {
+			bad("redis_url", "is required with rate_limit.backend redis")
+		}
+	default:
+		bad("rate_limit.backend", "must be memory or redis, not %q", c.RateLimit.Backend)
+	}
+	if c.RateLimit.Period.Duration < time.Second {
+		bad("rate_limit.period", "must be at least 1s")
+	}
+	for role, n := range c.RateLimit.PerRole {
+		switch role {
+		case "anonymous", "user", "author", "service":
+		default:
+			bad("rate_limit.per_role."+role, "unknown role (anonymous, user, author, service)")
+		}
+		if n < 0 {
+			bad("rate_limit.per_role."+role, "must not be negative")
+		}
+	}
+	if c.Auth.HS256Secret == "" && c.Auth.PublicKeyFile == "" && c.Auth.JWKSURL == "" && !c.Auth.AllowAnonymous {
+		bad("auth", "configure a token key (hs256_secret, public_key_file or jwks_url) or allow_anonymous")
+	}
+	for i, o := range c.CORS.AllowedOrigins {
+		if o == "*" && c.CORS.AllowCredentials {
+			bad(fmt.Sprintf("cors.allowed_origins[%d]", i), "\"*\" can't be combined with allow_credentials; list the origins")
+		}
+		if o != "*" && !strings.HasPrefix(o, "http://") && !strings.HasPrefix(o, "https://") {
+			bad(fmt.Sprintf("cors.allowed_origins[%d]", i), "must be an origin like https://learn.example.com, not %q", o)
+		}
+	}
+	for field, p := range map[string]string{"validation.execute_policy": c.Validation.ExecutePolicy, "validation.default_policy": c.Validation.DefaultPolicy} {
+		switch p {
+		case "strict", "sandbox-only":
+		case "off":
+			if field == "validation.default_policy" {
+				bad(field, "must be strict or sandbox-only")
+			}
+		default:
+			bad(field, "must be strict, sandbox-only or off, not %q", p)
+		}
+	}
+	if c.Store.Retention.Duration < 0 {
+		bad("store.retention", "must not be negative")
+	}
 	for name, lang := range c.Languages {
 		if lang.FileName == "" {
 			bad("languages."+name+".file_name", "must not be empty")
@@ -206,6 +314,17 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// LimiterBackend resolves the default: redis when a Redis URL is set.
+func (c *Config) LimiterBackend() string {
+	if c.RateLimit.Backend == "" {
+		if c.RedisURL != "" {
+			return "redis"
+		}
+		return "memory"
+	}
+	return c.RateLimit.Backend
 }
 
 // SandboxLimits converts the operator's limits for the runtime.

@@ -8,8 +8,16 @@ import (
 
 func TestDefaultIsValidAndSeedShaped(t *testing.T) {
 	c := Default()
+	// No way to identify callers: refuse rather than serve everyone unlimited.
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "auth") {
+		t.Fatalf("default without auth accepted: %v", err)
+	}
+	c.Auth.AllowAnonymous = true
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
+	}
+	if c.RateLimit.PerRole["user"] != 10 || c.RateLimit.Period.Duration != time.Minute {
+		t.Fatalf("not the seed's 10/min: %+v", c.RateLimit)
 	}
 	l := c.SandboxLimits()
 	if l.MemoryBytes != 128<<20 || l.CPUs != 0.5 || l.WallTime != 30*time.Second || l.OutputChars != 10000 || l.Pids != 64 {
@@ -35,12 +43,14 @@ func TestParseOverridesAndRejectsUnknownFields(t *testing.T) {
 
 func TestValidateNamesEveryBadField(t *testing.T) {
 	c := Default()
+	c.RateLimit.Backend = "redis"
+	c.CORS = CORS{AllowedOrigins: []string{"*"}, AllowCredentials: true}
 	c.Limits.MemoryMB = 1
 	c.MaxConcurrent = 0
 	c.LogFormat = "xml"
 	c.Sandbox.UIDBase = 0
 	err := c.Validate()
-	for _, field := range []string{"limits.memory_mb", "max_concurrent", "log_format", "sandbox.uid_base"} {
+	for _, field := range []string{"limits.memory_mb", "max_concurrent", "log_format", "sandbox.uid_base", "redis_url", "cors.allowed_origins[0]", "auth"} {
 		if err == nil || !strings.Contains(err.Error(), field) {
 			t.Errorf("error does not name %s: %v", field, err)
 		}

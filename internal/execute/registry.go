@@ -3,6 +3,7 @@ package execute
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/runblock/runblock/internal/apperr"
 )
@@ -17,8 +18,11 @@ type Live struct {
 
 // Registry tracks live runs on this replica.
 type Registry struct {
-	mu   sync.Mutex
-	runs map[string]*Live
+	// Mirror, when set, publishes which runs this replica holds so other
+	// replicas can route input and Stop here.
+	Mirror Mirror
+	mu     sync.Mutex
+	runs   map[string]*Live
 	// finished remembers recent runs (id → owner) so late input gets "409
 	// finished" rather than "404"; a ring bounds it.
 	finished map[string]string
@@ -33,12 +37,20 @@ func NewRegistry() *Registry {
 	return &Registry{runs: map[string]*Live{}, finished: map[string]string{}, ring: make([]string, finishedMemory)}
 }
 
+// Mirror is told about runs starting and ending on this replica.
+type Mirror interface {
+	Register(ctx context.Context, id, owner string) error
+	Unregister(ctx context.Context, id, owner string) error
+}
+
 // Add registers a live run; the returned func removes it.
 func (r *Registry) Add(l *Live) func() {
 	r.mu.Lock()
 	r.runs[l.ID] = l
 	r.mu.Unlock()
+	r.mirror(l, Mirror.Register)
 	return func() {
+		r.mirror(l, Mirror.Unregister)
 		r.mu.Lock()
 		delete(r.runs, l.ID)
 		if old := r.ring[r.next]; old != "" {
@@ -121,4 +133,14 @@ func (r *Registry) Cancel(id, owner string) error {
 
 func notFound(id string) error {
 	return apperr.New(apperr.NotFound, "execution_not_found", "no running execution %q", id)
+}
+
+func (r *Registry) mirror(l *Live, f func(Mirror, context.Context, string, string) error) {
+	if r.Mirror == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	// A run still works locally without the mirror; only remote input fails.
+	_ = f(r.Mirror, ctx, l.ID, l.Owner)
 }

@@ -12,11 +12,19 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/runblock/runblock/internal/apperr"
+	"github.com/runblock/runblock/internal/auth"
+	"github.com/runblock/runblock/internal/ratelimit"
 	"github.com/runblock/runblock/internal/sandbox"
+	"github.com/runblock/runblock/internal/store"
 )
 
 // Config bounds the service.
 type Config struct {
+	// RateLimits per caller role; a role without an entry is not limited.
+	RateLimits map[auth.Role]ratelimit.Limit
+	// FailOpen admits runs when the rate limiter's backend is down
+	// (default: refuse them, since quotas protect the machine).
+	FailOpen      bool
 	Limits        sandbox.Limits // defaults for every run
 	MaxTimeout    time.Duration  // largest timeout a request may ask for
 	MaxCodeBytes  int
@@ -28,13 +36,27 @@ type Config struct {
 
 // Service runs requests in a sandbox runtime.
 type Service struct {
-	rt    sandbox.Runtime
-	langs map[string]sandbox.Language
-	cfg   Config
-	q     *queue
-	log   *slog.Logger
-	now   func() time.Time
+	rt     sandbox.Runtime
+	lim    ratelimit.Limiter // nil: no rate limits
+	val    Validator         // nil: no policy check
+	policy string
+	cache  *verdictCache
+	rec    Recorder // nil: no history
+	langs  map[string]sandbox.Language
+	cfg    Config
+	q      *queue
+	log    *slog.Logger
+	now    func() time.Time
 }
+
+// Caller is who asks for a run: quotas and ownership key on UserID.
+type Caller struct {
+	UserID string
+	Role   auth.Role
+}
+
+// WithLimiter enables per-user rate limits.
+func (s *Service) WithLimiter(l ratelimit.Limiter) *Service { s.lim = l; return s }
 
 // New returns a service; it rejects missing dependencies.
 func New(rt sandbox.Runtime, langs map[string]sandbox.Language, cfg Config, log *slog.Logger) (*Service, error) {
@@ -50,7 +72,7 @@ func New(rt sandbox.Runtime, langs map[string]sandbox.Language, cfg Config, log 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{rt: rt, langs: langs, cfg: cfg, q: newQueue(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait), log: log, now: time.Now}, nil
+	return &Service{rt: rt, langs: langs, cfg: cfg, q: newQueue(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait), log: log, now: time.Now, cache: newVerdictCache(1024)}, nil
 }
 
 // IO connects a run to its caller. Stdin, when set, replaces the request's
@@ -59,7 +81,7 @@ func New(rt sandbox.Runtime, langs map[string]sandbox.Language, cfg Config, log 
 type IO struct {
 	Stdout, Stderr io.Writer
 	Stdin          io.Reader
-	OnStart        func(id string, started time.Time)
+	OnStart        func(o Outcome) // ID, StartedAt, Quota, Warnings are set
 }
 
 // Outcome is a finished run.
@@ -71,14 +93,28 @@ type Outcome struct {
 	Warnings    []string
 	StartedAt   time.Time
 	Limits      sandbox.Limits
+	Quota       *ratelimit.Decision // the caller's quota after this run was admitted
 }
 
 // Run checks, admits and runs one request. Errors are for requests that
 // could not run (apperr kinds); a program that fails is a successful Run with
 // that status in the Outcome.
-func (s *Service) Run(ctx context.Context, req Request, rio IO) (Outcome, error) {
+func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Outcome, error) {
 	p, err := s.prepare(req)
 	if err != nil {
+		return Outcome{}, err
+	}
+	warnings, err := s.checkPolicy(ctx, p, rio.Stdin != nil)
+	if err != nil {
+		if _, rejected := err.(*RejectedError); rejected {
+			s.recordRejected(ctx, who, p)
+		}
+		return Outcome{}, err
+	}
+	p.Warnings = append(p.Warnings, warnings...)
+	// Refuse early without consuming quota, then take a sandbox slot, then
+	// count the run: only admitted runs use up the caller's quota.
+	if _, err := s.checkQuota(ctx, who, false); err != nil {
 		return Outcome{}, err
 	}
 	release, err := s.q.acquire(ctx)
@@ -86,23 +122,37 @@ func (s *Service) Run(ctx context.Context, req Request, rio IO) (Outcome, error)
 		return Outcome{}, err
 	}
 	defer release()
+	quota, err := s.checkQuota(ctx, who, true)
+	if err != nil {
+		return Outcome{}, err
+	}
 
-	o := Outcome{ID: newID(), Language: p.Language, Environment: p.Environment, Warnings: p.Warnings, StartedAt: s.now(), Limits: p.Limits}
+	o := Outcome{ID: newID(), Language: p.Language, Environment: p.Environment, Warnings: p.Warnings, StartedAt: s.now(), Limits: p.Limits, Quota: quota}
 	stdin := rio.Stdin
 	if stdin == nil && p.Stdin != nil {
 		stdin = strings.NewReader(*p.Stdin)
 	}
+	rec := s.startRecording(ctx, who, p, o)
 	if rio.OnStart != nil {
-		rio.OnStart(o.ID, o.StartedAt)
+		rio.OnStart(o)
+	}
+	var recOut, recErr *capBuffer
+	if rec != nil {
+		recOut, recErr = &rec.stdout, &rec.stderr
 	}
 	res, err := s.rt.Run(ctx, sandbox.Request{
 		Language: p.Lang,
 		Files:    []sandbox.File{{Content: []byte(p.Code)}},
 		Stdin:    stdin,
-		Stdout:   rio.Stdout,
-		Stderr:   rio.Stderr,
+		Stdout:   rec.tee(rio.Stdout, recOut),
+		Stderr:   rec.tee(rio.Stderr, recErr),
 		Limits:   p.Limits,
 	})
+	status := string(res.Status)
+	if err != nil {
+		status = store.StatusError
+	}
+	s.finishRecording(ctx, rec, res, status)
 	if err != nil {
 		if errors.Is(err, sandbox.ErrBusy) {
 			return o, apperr.New(apperr.Busy, "busy", "no sandbox free")

@@ -5,8 +5,8 @@ import (
 	"context"
 	"net/http"
 	"sync"
-	"time"
 
+	"github.com/runblock/runblock/internal/auth"
 	"github.com/runblock/runblock/internal/execute"
 	"github.com/runblock/runblock/internal/sandbox"
 )
@@ -46,14 +46,15 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	unregister := func() {}
-	out, err := s.Exec.Run(ctx, req, execute.IO{Stdout: &stdout, Stderr: &stderr, OnStart: func(id string, _ time.Time) {
-		unregister = s.Registry.Add(execute.NewLive(id, who.UserID, nil, cancel))
+	out, err := s.Exec.Run(ctx, caller(who), req, execute.IO{Stdout: &stdout, Stderr: &stderr, OnStart: func(o execute.Outcome) {
+		unregister = s.Registry.Add(execute.NewLive(o.ID, who.UserID, nil, cancel))
 	}})
 	unregister()
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	setHeaders(w, execute.QuotaHeaders(out.Quota))
 	writeJSON(w, http.StatusOK, newExecuteResponse(out, stdout.String(), stderr.String()))
 }
 
@@ -111,4 +112,12 @@ func (l *lockedBuffer) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+func caller(id auth.Identity) execute.Caller { return execute.Caller{UserID: id.UserID, Role: id.Role} }
+
+func setHeaders(w http.ResponseWriter, h map[string]string) {
+	for k, v := range h {
+		w.Header().Set(k, v)
+	}
 }

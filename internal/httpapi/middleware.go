@@ -39,6 +39,9 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		h.Set("Cross-Origin-Embedder-Policy", "require-corp")
 		h.Set("Cross-Origin-Resource-Policy", "same-origin")
 		h.Set("X-Content-Type-Options", "nosniff")
+		if s.CORS.apply(w, r) {
+			return
+		}
 		rec := &statusRecorder{ResponseWriter: w}
 		start := time.Now()
 		defer func() {

@@ -13,12 +13,22 @@ import (
 	"time"
 
 	"github.com/runblock/runblock/internal/apperr"
+	"github.com/runblock/runblock/internal/execute"
+	"github.com/runblock/runblock/internal/validate"
 )
 
 // errorBody is every error response: {"error": "...", "code": "..."}.
 type errorBody struct {
 	Error string `json:"error"`
 	Code  string `json:"code"`
+}
+
+// rejectedBody is /validate's answer plus the run's status: a rejected run
+// looks the same whether the client asked to validate or to run.
+type rejectedBody struct {
+	validate.Result
+	Status string `json:"status"`
+	Code   string `json:"code"`
 }
 
 var statusOf = map[apperr.Kind]int{
@@ -37,6 +47,11 @@ var statusOf = map[apperr.Kind]int{
 // writeError is the one place errors become HTTP responses. Only internal
 // errors are logged, and their details never reach the client.
 func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
+	var rej *execute.RejectedError
+	if errors.As(err, &rej) {
+		writeJSON(w, http.StatusUnprocessableEntity, rejectedBody{Result: rej.Result, Status: "rejected", Code: "policy_violation"})
+		return
+	}
 	var e *apperr.Error
 	if !errors.As(err, &e) {
 		e = &apperr.Error{Kind: apperr.Internal, Code: "internal", Message: "internal error", Err: err}
@@ -49,6 +64,9 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 		if code == "" {
 			code = "internal"
 		}
+	}
+	for k, v := range e.Headers {
+		w.Header().Set(k, v)
 	}
 	if e.RetryAfter > 0 {
 		w.Header().Set("Retry-After", strconv.Itoa(int(math.Ceil(e.RetryAfter.Seconds()))))

@@ -9,7 +9,10 @@ import (
 	"net/http"
 
 	"github.com/runblock/runblock/internal/auth"
+	"github.com/runblock/runblock/internal/catalog"
+	"github.com/runblock/runblock/internal/content"
 	"github.com/runblock/runblock/internal/execute"
+	"github.com/runblock/runblock/internal/store"
 )
 
 // Deps are what the handlers need. Ready reports whether the server can take
@@ -19,6 +22,11 @@ type Deps struct {
 	Registry     *execute.Registry // live runs on this replica; made when nil
 	Auth         Authenticator     // nil: everyone is one anonymous user
 	Relay        Relay             // nil: single replica
+	Validator    execute.Validator // nil: POST /validate answers 404
+	Store        store.Store       // history and stats; nil: none
+	Content      Lessons           // nil: no lessons
+	Environments Environments
+	CORS         CORS
 	Ready        func(ctx context.Context) error
 	Logger       *slog.Logger
 	MaxBodyBytes int64
@@ -27,6 +35,14 @@ type Deps struct {
 // Authenticator tells who is calling.
 type Authenticator interface {
 	Authenticate(r *http.Request) (auth.Identity, error)
+}
+
+// Lessons is the current content catalog.
+type Lessons interface{ Current() *content.Catalog }
+
+// Environments lists the execution environments.
+type Environments interface {
+	Environments(ctx context.Context) []catalog.Environment
 }
 
 // Relay forwards input and cancellation to the replica that holds a run.

@@ -34,7 +34,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	if req.Stdin == nil {
 		input = execute.NewInputQueue(s.Exec.MaxStdinBytes())
 	}
-	started := make(chan event, 1)
+	started := make(chan execute.Outcome, 1)
 	var unregister func()
 	type done struct {
 		out execute.Outcome
@@ -42,21 +42,21 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 	finished := make(chan done, 1)
 	go func() {
-		rio := execute.IO{Stdout: stdout, Stderr: stderr, OnStart: func(id string, at time.Time) {
-			unregister = s.Registry.Add(execute.NewLive(id, who.UserID, input, cancel))
-			started <- event{Type: "start", ID: id, Timestamp: fmt.Sprintf("%.3f", float64(at.UnixMilli())/1000)}
+		rio := execute.IO{Stdout: stdout, Stderr: stderr, OnStart: func(o execute.Outcome) {
+			unregister = s.Registry.Add(execute.NewLive(o.ID, who.UserID, input, cancel))
+			started <- o
 		}}
 		if input != nil {
 			rio.Stdin = input
 		}
-		out, err := s.Exec.Run(ctx, req, rio)
+		out, err := s.Exec.Run(ctx, caller(who), req, rio)
 		if input != nil {
 			input.Close() // unblocks the sandbox's stdin pump
 		}
 		finished <- done{out, err}
 	}()
 
-	var start event
+	var start execute.Outcome
 	select {
 	case start = <-started:
 	case d := <-finished:
@@ -72,8 +72,10 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
+	setHeaders(w, execute.QuotaHeaders(start.Quota))
 	w.WriteHeader(http.StatusOK)
-	q.push(start)
+	q.push(event{Type: "start", ID: start.ID, Timestamp: fmt.Sprintf("%.3f", float64(start.StartedAt.UnixMilli())/1000),
+		Environment: start.Environment, Language: start.Language, Warnings: start.Warnings})
 
 	pumpDone := make(chan struct{})
 	go func() {

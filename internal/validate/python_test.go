@@ -287,10 +287,12 @@ func TestResultJSON(t *testing.T) {
 	tests := []struct{ code, want string }{
 		{"import os; os.system('ls')", `{"valid":false,"error":"Security violation: import os is not allowed","warnings":[],` +
 			`"errors":[{"line":1,"column":1,"end_line":1,"end_column":10,"message":"Security violation: import os is not allowed"}],` +
-			`"warning_details":[],"policy":"strict"}`},
-		{"print(1)", `{"valid":true,"error":null,"warnings":[],"errors":[],"warning_details":[],"policy":"strict"}`},
+			`"warning_details":[],"policy":"strict","policy_violation":true}`},
+		{"print(1)", `{"valid":true,"error":null,"warnings":[],"errors":[],"warning_details":[],"policy":"strict","policy_violation":false}`},
+		{"print(1", `{"valid":false,"error":"SyntaxError: '(' was never closed (line 1, column 6)","warnings":[],` +
+			`"errors":[{"line":1,"column":6,"end_line":1,"message":"'(' was never closed"}],"warning_details":[],"policy":"strict","policy_violation":false}`},
 		{"x = 1\nx == 2", `{"valid":true,"error":null,"warnings":["line 2: comparison result is unused (did you mean =?)"],"errors":[],` +
-			`"warning_details":[{"line":2,"column":1,"end_line":2,"end_column":7,"message":"comparison result is unused (did you mean =?)"}],"policy":"strict"}`},
+			`"warning_details":[{"line":2,"column":1,"end_line":2,"end_column":7,"message":"comparison result is unused (did you mean =?)"}],"policy":"strict","policy_violation":false}`},
 	}
 	for _, tc := range tests {
 		res := validate(t, v, Request{Code: tc.code})

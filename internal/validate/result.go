@@ -39,6 +39,9 @@ func (r *Result) addError(i issue) {
 		r.Error = &msg
 	}
 	r.Valid = false
+	if !positionedKinds[i.Kind] {
+		r.PolicyViolation = true
+	}
 	r.Errors = append(r.Errors, i.public())
 }
 

@@ -48,6 +48,11 @@ type Result struct {
 	Errors         []Issue  `json:"errors"`
 	WarningDetails []Issue  `json:"warning_details"`
 	Policy         string   `json:"policy"`
+	// PolicyViolation is set when an error comes from the policy rather than
+	// the language's syntax: only those stop a run before it starts (a
+	// syntax error is better reported by the run itself, as the learner
+	// would see it in a terminal).
+	PolicyViolation bool `json:"policy_violation"`
 }
 
 // Request is one snippet to check.

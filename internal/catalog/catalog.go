@@ -1,0 +1,185 @@
+// Package catalog describes the execution environments truthfully: what
+// each runs, where, with which limits, and whether it works right now. The
+// server's facts (versions, installed packages) are read from inside the
+// sandbox, not assumed.
+package catalog
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/runblock/runblock/internal/sandbox"
+)
+
+// Language is one language an environment runs.
+type Language struct {
+	Name    string `json:"name"`
+	Version string `json:"version"`
+}
+
+// Environment is one entry of GET /environments.
+type Environment struct {
+	ID           string         `json:"id"`
+	Name         string         `json:"name"`
+	Location     string         `json:"location"` // browser | server
+	Languages    []Language     `json:"languages"`
+	Packages     []string       `json:"packages"`
+	Limits       map[string]any `json:"limits"`
+	Capabilities []string       `json:"capabilities"`
+	Limitations  []string       `json:"limitations"`
+	Available    bool           `json:"available"`
+	AliasOf      string         `json:"alias_of,omitempty"`
+	Runtime      string         `json:"runtime,omitempty"`
+}
+
+// Catalog builds and caches the list.
+type Catalog struct {
+	rt      sandbox.Runtime
+	check   func(context.Context) sandbox.Report
+	langs   map[string]sandbox.Language
+	limits  sandbox.Limits
+	runtime string
+
+	mu       sync.Mutex
+	facts    *facts
+	report   sandbox.Report
+	reportAt time.Time
+}
+
+type facts struct {
+	versions map[string]string
+	packages []string
+}
+
+// New returns a catalog for the server runtime rt.
+func New(rt sandbox.Runtime, check func(context.Context) sandbox.Report, runtime string, langs map[string]sandbox.Language, limits sandbox.Limits) *Catalog {
+	return &Catalog{rt: rt, check: check, langs: langs, limits: limits, runtime: runtime}
+}
+
+// Environments returns the catalog; the sandbox probe is cached briefly so
+// the endpoint can't be used to load the machine.
+func (c *Catalog) Environments(ctx context.Context) []Environment {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.facts == nil {
+		if f, err := c.probe(ctx); err == nil {
+			c.facts = f
+		}
+	}
+	if time.Since(c.reportAt) > 10*time.Second {
+		c.report, c.reportAt = c.check(ctx), time.Now()
+	}
+	f := c.facts
+	if f == nil {
+		f = &facts{versions: map[string]string{}}
+	}
+	server := c.server(f, c.report.Strong)
+	docker := server
+	docker.ID, docker.Name, docker.AliasOf = "docker", "Docker (alias of the server sandbox)", "server"
+	docker.Limitations = append(slices.Clone(server.Limitations), "No Docker engine is used: \"docker\" is accepted for compatibility and runs in the same bubblewrap sandbox as \"server\".")
+	return []Environment{pyodide(), server, docker, wasm()}
+}
+
+func (c *Catalog) server(f *facts, available bool) Environment {
+	var langs []Language
+	for name := range c.langs {
+		langs = append(langs, Language{Name: name, Version: f.versions[name]})
+	}
+	sort.Slice(langs, func(i, j int) bool { return langs[i].Name < langs[j].Name })
+	return Environment{
+		ID: "server", Name: "Server sandbox", Location: "server", Runtime: c.runtime,
+		Languages: langs, Packages: f.packages,
+		Limits: map[string]any{
+			"memory_mb": c.limits.MemoryBytes >> 20, "cpus": c.limits.CPUs, "timeout_seconds": c.limits.WallTime.Seconds(),
+			"output_chars": c.limits.OutputChars, "pids": c.limits.Pids, "tmp_mb": c.limits.TmpBytes >> 20,
+		},
+		Capabilities: []string{
+			"Live output streaming (Server-Sent Events)", "Interactive input() while the program runs",
+			"Stop at any time", "Python packages installed on the server (numpy, pandas, matplotlib)",
+			"Compiled languages with a separate compile step",
+		},
+		Limitations: []string{
+			"No network access", "Files written under /tmp only, and they are gone after the run",
+			"Each run starts fresh: no state is kept between runs", "Counts against the per-user rate limit",
+		},
+		Available: available,
+	}
+}
+
+func pyodide() Environment {
+	return Environment{
+		ID: "pyodide", Name: "Pyodide (Python in the browser)", Location: "browser",
+		Languages: []Language{{Name: "python", Version: ""}},
+		Packages:  []string{},
+		Limits:    map[string]any{"timeout_seconds": 30, "output_chars": 10000},
+		Capabilities: []string{
+			"Runs in the learner's browser: no server load, works without a round trip",
+		},
+		Limitations: []string{
+			"This build of runblock does not serve the Pyodide runtime, so browsers can't use it yet.",
+			"Requests that name pyodide are run in the server's Python sandbox and say so in warnings.",
+			"Offline Pyodide has the standard library only: numpy, pandas and matplotlib wheels are not available.",
+		},
+		Available: false,
+	}
+}
+
+func wasm() Environment {
+	return Environment{
+		ID: "wasm", Name: "WebAssembly (C++/Rust in the browser)", Location: "browser",
+		Languages: []Language{}, Packages: []string{}, Limits: map[string]any{},
+		Capabilities: []string{},
+		Limitations:  []string{"Not implemented: the seed lists it as experimental; no runtime exists yet."},
+		Available:    false,
+	}
+}
+
+// probeScript prints the interpreter's version and the installed
+// distributions as JSON. It runs in the sandbox like any learner program.
+const probeScript = `import json, sys, importlib.metadata as md
+pk = sorted({(d.metadata["Name"] or "") + "==" + (d.version or "") for d in md.distributions() if d.metadata["Name"]})
+print(json.dumps({"python": sys.version.split()[0], "packages": pk}))
+`
+
+func (c *Catalog) probe(ctx context.Context) (*facts, error) {
+	f := &facts{versions: map[string]string{}}
+	if py, ok := c.langs["python"]; ok {
+		var out bytes.Buffer
+		_, err := c.rt.Run(ctx, sandbox.Request{
+			Language: sandbox.Language{Name: "probe", FileName: "probe.py", Run: []string{py.Run[0], "probe.py"}},
+			Files:    []sandbox.File{{Content: []byte(probeScript)}},
+			Stdout:   &out, Limits: sandbox.Limits{OutputChars: 1 << 20, WallTime: 10 * time.Second},
+		})
+		if err != nil {
+			return nil, err
+		}
+		var p struct {
+			Python   string   `json:"python"`
+			Packages []string `json:"packages"`
+		}
+		if err := json.Unmarshal(out.Bytes(), &p); err == nil {
+			f.versions["python"], f.packages = p.Python, p.Packages
+		}
+	}
+	if cl, ok := c.langs["c"]; ok && len(cl.Compile) > 0 {
+		var out bytes.Buffer
+		_, err := c.rt.Run(ctx, sandbox.Request{
+			Language: sandbox.Language{Name: "probe", FileName: "probe.sh", Run: []string{cl.Compile[0], "-dumpfullversion"}},
+			Files:    []sandbox.File{{Content: nil}},
+			Stdout:   &out, Limits: sandbox.Limits{WallTime: 10 * time.Second},
+		})
+		if err == nil {
+			f.versions["c"] = "gcc " + strings.TrimSpace(out.String())
+		}
+	}
+	if f.packages == nil {
+		f.packages = []string{}
+	}
+	return f, nil
+}

@@ -1,0 +1,128 @@
+package execute
+
+import (
+	"context"
+	"io"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/runblock/runblock/internal/sandbox"
+	"github.com/runblock/runblock/internal/store"
+)
+
+// Recorder keeps the history of runs.
+type Recorder interface {
+	CreateExecution(ctx context.Context, e *store.Execution) error
+	FinishExecution(ctx context.Context, e *store.Execution) error
+}
+
+// WithRecorder records every admitted run: a "running" row when it starts,
+// its outcome before the caller is answered (so a crash can't lose a run
+// whose result a client saw).
+func (s *Service) WithRecorder(r Recorder) *Service { s.rec = r; return s }
+
+// recordCap is how much output history keeps per stream.
+const recordCap = store.MaxOutputBytes
+
+type recording struct {
+	e              store.Execution
+	stdout, stderr capBuffer
+}
+
+func (s *Service) startRecording(ctx context.Context, who Caller, p Prepared, o Outcome) *recording {
+	if s.rec == nil {
+		return nil
+	}
+	r := &recording{e: store.Execution{
+		ID: o.ID, UserID: who.UserID, Language: p.Language, Environment: p.Environment,
+		Status: store.StatusRunning, Code: p.Code, ContentID: p.ContentID, CodeBlockID: p.CodeBlockID,
+		CreatedAt: o.StartedAt,
+	}}
+	r.stdout.max, r.stderr.max = recordCap, recordCap
+	if err := s.rec.CreateExecution(context.WithoutCancel(ctx), &r.e); err != nil {
+		s.log.ErrorContext(ctx, "recording run start", "id", o.ID, "err", err)
+	}
+	return r
+}
+
+// tee sends output to both the caller and the recording.
+func (r *recording) tee(w io.Writer, buf *capBuffer) io.Writer {
+	if r == nil {
+		return w
+	}
+	if w == nil {
+		return buf
+	}
+	return io.MultiWriter(w, buf)
+}
+
+// finish runs even when the client has gone: history must not depend on it.
+func (s *Service) finishRecording(ctx context.Context, r *recording, res sandbox.Result, status string) {
+	if r == nil {
+		return
+	}
+	e := &r.e
+	e.Status = status
+	if res.ExitCode >= 0 && status != store.StatusRejected {
+		code := res.ExitCode
+		e.ExitCode = &code
+	}
+	e.WallTime, e.CPUTime, e.MemoryPeakBytes = res.WallTime, res.CPUTime, res.MemoryPeak
+	e.Truncated = res.Truncated || r.stdout.cut || r.stderr.cut
+	e.Output, e.ErrorOutput = r.stdout.String(), r.stderr.String()
+	now := s.now()
+	e.FinishedAt = &now
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := s.rec.FinishExecution(ctx, e); err != nil {
+		s.log.ErrorContext(ctx, "recording run outcome", "id", e.ID, "err", err)
+	}
+}
+
+// recordRejected keeps a policy rejection in history (it never ran).
+func (s *Service) recordRejected(ctx context.Context, who Caller, p Prepared) {
+	if s.rec == nil {
+		return
+	}
+	now := s.now()
+	e := &store.Execution{ID: newID(), UserID: who.UserID, Language: p.Language, Environment: p.Environment,
+		Status: store.StatusRejected, Code: p.Code, ContentID: p.ContentID, CodeBlockID: p.CodeBlockID,
+		CreatedAt: now, FinishedAt: &now}
+	if err := s.rec.CreateExecution(context.WithoutCancel(ctx), e); err != nil {
+		s.log.ErrorContext(ctx, "recording rejected run", "err", err)
+	}
+}
+
+// capBuffer keeps the first max bytes, cut on a character boundary.
+type capBuffer struct {
+	mu  sync.Mutex
+	b   []byte
+	max int
+	cut bool
+}
+
+func (c *capBuffer) Write(p []byte) (int, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	room := c.max - len(c.b)
+	if room >= len(p) {
+		c.b = append(c.b, p...)
+		return len(p), nil
+	}
+	if room > 0 {
+		c.b = append(c.b, p[:room]...)
+	}
+	c.cut = true
+	return len(p), nil
+}
+
+func (c *capBuffer) String() string {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	b := c.b
+	for len(b) > 0 && !utf8.Valid(b[max(0, len(b)-4):]) {
+		b = b[:len(b)-1]
+	}
+	return string(b)
+}

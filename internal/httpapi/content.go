@@ -1,0 +1,115 @@
+package httpapi
+
+import (
+	"net/http"
+	"time"
+
+	"github.com/runblock/runblock/internal/apperr"
+	"github.com/runblock/runblock/internal/auth"
+	"github.com/runblock/runblock/internal/content"
+	"github.com/runblock/runblock/internal/store"
+)
+
+type blockStatsJSON struct {
+	Runs           int64   `json:"runs"`
+	Successes      int64   `json:"successes"`
+	Users          int64   `json:"users,omitempty"`
+	LastRunAt      *string `json:"last_run_at"`
+	MedianExecTime float64 `json:"median_execution_time"`
+}
+
+type blockJSON struct {
+	ID          string          `json:"id"`
+	Language    string          `json:"language"`
+	Environment string          `json:"environment"`
+	Title       string          `json:"title"`
+	Code        string          `json:"code"`
+	Position    int             `json:"position"`
+	Line        int             `json:"line"`
+	Timeout     int             `json:"timeout,omitempty"`
+	Stdin       string          `json:"stdin,omitempty"`
+	Mine        *blockStatsJSON `json:"my_stats,omitempty"`
+	Aggregate   *blockStatsJSON `json:"aggregate,omitempty"`
+}
+
+func toBlockStats(b store.BlockStats, withUsers bool) *blockStatsJSON {
+	j := &blockStatsJSON{Runs: b.Runs, Successes: b.Successes, MedianExecTime: b.MedianWallTime.Seconds()}
+	if withUsers {
+		j.Users = b.Users
+	}
+	if b.LastRunAt != nil {
+		t := b.LastRunAt.UTC().Format(time.RFC3339)
+		j.LastRunAt = &t
+	}
+	return j
+}
+
+func (s *Server) handleListContent(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.identify(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	lessons := s.Content.Current().Lessons()
+	out := make([]map[string]any, 0, len(lessons))
+	for _, l := range lessons {
+		out = append(out, map[string]any{"id": l.ID, "title": l.Title, "description": l.Description, "blocks": l.Blocks})
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"lessons": out})
+}
+
+// handleCodeBlocks returns a lesson's runnable blocks, with the caller's own
+// progress; authors and services also get aggregates over all learners.
+func (s *Server) handleCodeBlocks(w http.ResponseWriter, r *http.Request) {
+	who, err := s.identify(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("content_id")
+	lesson, ok := s.Content.Current().Lesson(id)
+	if !ok {
+		s.writeError(w, r, apperr.New(apperr.NotFound, "content_not_found", "no lesson %q", id))
+		return
+	}
+	var mine, all map[string]store.BlockStats
+	if s.Store != nil {
+		if mine, err = s.Store.UserBlockStats(r.Context(), who.UserID, id); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if who.Role == auth.RoleAuthor || who.Role == auth.RoleService {
+			if all, err = s.Store.BlockStats(r.Context(), id); err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+		}
+	}
+	blocks := make([]blockJSON, 0, len(lesson.Blocks))
+	for _, b := range lesson.Blocks {
+		j := toBlockJSON(b)
+		if st, ok := mine[b.ID]; ok {
+			j.Mine = toBlockStats(st, false)
+		} else if s.Store != nil {
+			j.Mine = &blockStatsJSON{}
+		}
+		if all != nil {
+			st := all[b.ID]
+			j.Aggregate = toBlockStats(st, true)
+		}
+		blocks = append(blocks, j)
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"content_id": lesson.ID, "title": lesson.Title, "code_blocks": blocks})
+}
+
+func toBlockJSON(b content.Block) blockJSON {
+	return blockJSON{ID: b.ID, Language: b.Language, Environment: b.Environment, Title: b.Title, Code: b.Code,
+		Position: b.Position, Line: b.Line, Timeout: b.Timeout, Stdin: b.Stdin}
+}
+
+func (s *Server) handleEnvironments(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.identify(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"environments": s.Environments.Environments(r.Context())})
+}

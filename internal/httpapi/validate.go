@@ -1,0 +1,46 @@
+package httpapi
+
+import (
+	"net/http"
+
+	"github.com/runblock/runblock/internal/apperr"
+	"github.com/runblock/runblock/internal/execute"
+	"github.com/runblock/runblock/internal/validate"
+)
+
+type validateRequest struct {
+	Code     string `json:"code"`
+	Language string `json:"language"`
+	Policy   string `json:"policy"`
+	Stdin    *bool  `json:"stdin"` // the run will get input (silences the input() warning)
+}
+
+// handleValidate checks code without running it: syntax (CPython's own
+// parser, in the sandbox) and the configured policy.
+func (s *Server) handleValidate(w http.ResponseWriter, r *http.Request) {
+	if _, err := s.identify(r); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if s.Validator == nil {
+		s.writeError(w, r, apperr.New(apperr.NotFound, "not_found", "validation is not configured"))
+		return
+	}
+	var req validateRequest
+	if err := s.decodeJSON(w, r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Code == "" {
+		s.writeError(w, r, apperr.New(apperr.Invalid, "empty_code", "code must not be empty"))
+		return
+	}
+	res, err := s.Validator.Validate(r.Context(), validate.Request{
+		Code: req.Code, Language: req.Language, Policy: req.Policy, HasStdin: req.Stdin != nil && *req.Stdin,
+	})
+	if err != nil {
+		s.writeError(w, r, execute.ValidationError(err))
+		return
+	}
+	writeJSON(w, http.StatusOK, res)
+}
