@@ -145,9 +145,9 @@ func Default() Config {
 		MaxStdinBytes:   64 << 10,
 		ShutdownTimeout: Duration{10 * time.Second},
 		Languages:       DefaultLanguages(),
-		ContentDir: "content",
-		Store:      Store{Retention: Duration{90 * 24 * time.Hour}},
-		Validation: Validation{ExecutePolicy: "strict", DefaultPolicy: "strict"},
+		ContentDir:      "content",
+		Store:           Store{Retention: Duration{90 * 24 * time.Hour}},
+		Validation:      Validation{ExecutePolicy: "strict", DefaultPolicy: "strict"},
 		RateLimit: RateLimit{
 			Period: Duration{time.Minute},
 			// The seed's 10 per minute per user; anonymous callers share an
