@@ -15,6 +15,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -33,20 +34,33 @@ func main() {
 	}
 }
 
+// unlimited lifts rate limits: the bench measures speed, not quotas.
+const unlimited = `{"rate_limit": {"per_role": {"anonymous": 0, "user": 0, "author": 0, "service": 0}}}`
+
 func run(bin string, n, conc int, dur time.Duration, out string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	srv, err := startServer(ctx, bin, map[string]string{"RUNBLOCK_MAX_CONCURRENT": fmt.Sprint(conc), "RUNBLOCK_MAX_QUEUE": "64"})
+	srv, err := startServer(ctx, bin, map[string]string{"RUNBLOCK_MAX_CONCURRENT": fmt.Sprint(conc), "RUNBLOCK_MAX_QUEUE": "64"}, unlimited)
 	if err != nil {
 		return err
 	}
 	var rows []row
-	for _, section := range []func(*server, int) ([]row, error){
-		func(s *server, n int) ([]row, error) { return executeRows(s, n, conc, dur) },
-	} {
-		r, err := section(srv, n)
+	sections := []struct {
+		name string
+		f    func() ([]row, error)
+	}{
+		{"execute", func() ([]row, error) { return executeRows(srv, n, conc, dur) }},
+		{"stream", func() ([]row, error) { return streamRows(srv, n) }},
+		{"validate", func() ([]row, error) { return validateRows(srv, n) }},
+		{"limiter", func() ([]row, error) { return limiterRows(ctx, bin, n) }},
+		{"store", func() ([]row, error) { return storeRows(ctx) }},
+		{"streams200", func() ([]row, error) { return manyStreamsRows(ctx, bin, 200) }},
+	}
+	for _, sec := range sections {
+		fmt.Fprintf(os.Stderr, "bench: %s...\n", sec.name)
+		r, err := sec.f()
 		if err != nil {
-			return err
+			return fmt.Errorf("%s: %w", sec.name, err)
 		}
 		rows = append(rows, r...)
 	}
@@ -60,17 +74,24 @@ func run(bin string, n, conc int, dur time.Duration, out string) error {
 
 type server struct{ url string }
 
-func startServer(ctx context.Context, bin string, env map[string]string) (*server, error) {
+func startServer(ctx context.Context, bin string, env map[string]string, config string) (*server, error) {
 	dir, err := os.MkdirTemp("", "runblock-bench-")
 	if err != nil {
 		return nil, err
 	}
-	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-level", "error")
+	cfgFile := filepath.Join(dir, "config.json")
+	if err := os.WriteFile(cfgFile, []byte(config), 0o600); err != nil {
+		return nil, err
+	}
+	cmd := exec.CommandContext(ctx, bin, "serve", "--addr", "127.0.0.1:0", "--data-dir", dir, "--log-level", "error",
+		"--allow-anonymous", "--config", cfgFile)
 	cmd.Env = os.Environ()
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
 	cmd.Stderr = os.Stderr
+	// The servers must not outlive the bench (e.g. when it is interrupted).
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err

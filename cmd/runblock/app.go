@@ -5,7 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
+	"os/signal"
 	"path/filepath"
+	"strings"
+	"sync"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -39,10 +44,17 @@ type app struct {
 	registry *execute.Registry
 	api      *httpapi.Server
 	closers  []func()
+
+	readyMu sync.Mutex
+	readyOK bool
+	readyAt time.Time
 }
 
-func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (a *app, err error) {
-	a = &app{cfg: cfg, log: log, registry: execute.NewRegistry()}
+func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, err error) {
+	// a is not the named result: every failure returns a nil *app, and the
+	// deferred clean-up must still see what was opened (a named result would
+	// be nil by then and close() would panic).
+	a := &app{cfg: cfg, log: log, registry: execute.NewRegistry()}
 	defer func() {
 		if err != nil {
 			a.close()
@@ -110,6 +122,14 @@ func (a *app) openRedis(ctx context.Context) error {
 	}
 	// Fail fast when Redis is down: a decision must not hang a run.
 	opts.MaxRetries, opts.DialTimeout, opts.ReadTimeout, opts.WriteTimeout = 1, time.Second, time.Second, time.Second
+	// go-redis also retries a failed dial 5 times 100 ms apart inside every
+	// command attempt; with Redis down that made each run wait seconds for
+	// quota checks that were bound to fail. One dial per attempt.
+	opts.DialerRetries = 1
+	// go-redis writes its own complaints (failed dials...) with the standard
+	// library logger, bypassing the configured format (json); route them
+	// through slog. The logger is process-wide, hence once.
+	redisLogOnce.Do(func() { redis.SetLogger(redisLogger{a.log}) })
 	a.redis = redis.NewClient(opts)
 	a.closers = append(a.closers, func() { a.redis.Close() })
 	if a.cfg.LimiterBackend() == "redis" {
@@ -123,6 +143,15 @@ func (a *app) openRedis(ctx context.Context) error {
 		a.log.Error("redis unreachable at start-up; runs are refused until it answers", "err", err)
 	}
 	return nil
+}
+
+var redisLogOnce sync.Once
+
+// redisLogger adapts slog to go-redis's internal logging.
+type redisLogger struct{ log *slog.Logger }
+
+func (l redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	l.log.WarnContext(ctx, strings.TrimPrefix(fmt.Sprintf(format, v...), "redis: "), "component", "redis")
 }
 
 func (a *app) openStore(ctx context.Context) error {
@@ -158,6 +187,23 @@ func (a *app) staleAfter() time.Duration {
 // background runs the relay, content reloads and history upkeep until ctx ends.
 func (a *app) background(ctx context.Context) {
 	go a.lessons.Watch(ctx, 2*time.Second)
+	// SIGHUP reloads the lessons at once, without waiting for the poll. It
+	// is only caught while serving: otherwise its default action (exit)
+	// would take the server down when an operator asks for a reload.
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	go func() {
+		defer signal.Stop(hup)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-hup:
+				a.log.Info("SIGHUP: reloading content")
+				a.lessons.Reload()
+			}
+		}
+	}()
 	if a.relay != nil {
 		go func() {
 			for ctx.Err() == nil {
@@ -188,13 +234,16 @@ func (a *app) background(ctx context.Context) {
 func (a *app) upkeep(ctx context.Context) {
 	if r := a.cfg.Store.Retention.Duration; r > 0 {
 		if n, err := a.store.Prune(ctx, time.Now().Add(-r)); err != nil {
-			a.log.Error("pruning history", "err", err)
+			// A prune cut short by shutdown is not an error worth reporting.
+			if ctx.Err() == nil {
+				a.log.Error("pruning history", "err", err)
+			}
 		} else if n > 0 {
 			a.log.Info("pruned old runs", "count", n)
 		}
 	}
 	if a.cfg.Store.PostgresDSN != "" {
-		if _, err := a.store.MarkInterrupted(ctx, time.Now().Add(-a.staleAfter())); err != nil {
+		if _, err := a.store.MarkInterrupted(ctx, time.Now().Add(-a.staleAfter())); err != nil && ctx.Err() == nil {
 			a.log.Error("marking stale runs", "err", err)
 		}
 	}
@@ -203,7 +252,7 @@ func (a *app) upkeep(ctx context.Context) {
 // ready: the sandbox works, the store answers, and Redis (when used) answers.
 func (a *app) ready(ctx context.Context) error {
 	var errs []error
-	if r := a.rt.Check(ctx); !r.Strong && !a.cfg.Sandbox.AllowWeak {
+	if !a.sandboxReady(ctx) {
 		errs = append(errs, errors.New("sandbox check failed"))
 	}
 	if err := a.store.Ping(ctx); err != nil {
@@ -215,6 +264,18 @@ func (a *app) ready(ctx context.Context) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// sandboxReady runs a real probe, at most every few seconds: load
+// balancers poll /readyz often, and each probe starts a sandbox.
+func (a *app) sandboxReady(ctx context.Context) bool {
+	a.readyMu.Lock()
+	defer a.readyMu.Unlock()
+	if time.Since(a.readyAt) > 3*time.Second {
+		r := a.rt.Check(ctx)
+		a.readyOK, a.readyAt = r.Strong || a.cfg.Sandbox.AllowWeak, time.Now()
+	}
+	return a.readyOK
 }
 
 func (a *app) close() {

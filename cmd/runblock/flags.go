@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/runblock/runblock/internal/config"
+	"github.com/runblock/runblock/internal/httpapi"
 )
 
 // loadConfig applies, in order: defaults, the config file (--config or
@@ -120,8 +121,10 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 	var level slog.Level
 	_ = level.UnmarshalText([]byte(cfg.LogLevel))
 	opts := &slog.HandlerOptions{Level: level}
+	var h slog.Handler = slog.NewTextHandler(w, opts)
 	if cfg.LogFormat == "json" {
-		return slog.New(slog.NewJSONHandler(w, opts))
+		h = slog.NewJSONHandler(w, opts)
 	}
-	return slog.New(slog.NewTextHandler(w, opts))
+	// Lines logged while serving a request name its id.
+	return slog.New(httpapi.LogHandler(h))
 }

@@ -6,8 +6,10 @@ import (
 	"log/slog"
 	"path/filepath"
 
+	"github.com/runblock/runblock/internal/auth"
 	"github.com/runblock/runblock/internal/config"
 	"github.com/runblock/runblock/internal/execute"
+	"github.com/runblock/runblock/internal/ratelimit"
 	"github.com/runblock/runblock/internal/sandbox/bwrap"
 )
 
@@ -36,7 +38,17 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*bwra
 }
 
 func newExecService(rt *bwrap.Runtime, cfg config.Config, log *slog.Logger) (*execute.Service, error) {
+	// Quotas per role from rate_limit; 0 means unlimited, which the service
+	// expresses as a role without an entry.
+	limits := map[auth.Role]ratelimit.Limit{}
+	for role, n := range cfg.RateLimit.PerRole {
+		if n > 0 {
+			limits[auth.Role(role)] = ratelimit.Limit{Rate: n, Period: cfg.RateLimit.Period.Duration}
+		}
+	}
 	return execute.New(rt, cfg.Languages, execute.Config{
+		RateLimits:    limits,
+		FailOpen:      cfg.RateLimit.FailOpen,
 		Limits:        cfg.SandboxLimits(),
 		MaxTimeout:    secondsOf(cfg.Limits.MaxTimeoutSecs),
 		MaxCodeBytes:  cfg.MaxCodeBytes,

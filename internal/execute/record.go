@@ -27,6 +27,7 @@ const recordCap = store.MaxOutputBytes
 
 type recording struct {
 	e              store.Execution
+	limits         sandbox.Limits // for the failure note (e.g. the timeout)
 	stdout, stderr capBuffer
 }
 
@@ -38,7 +39,7 @@ func (s *Service) startRecording(ctx context.Context, who Caller, p Prepared, o 
 		ID: o.ID, UserID: who.UserID, Language: p.Language, Environment: p.Environment,
 		Status: store.StatusRunning, Code: p.Code, ContentID: p.ContentID, CodeBlockID: p.CodeBlockID,
 		CreatedAt: o.StartedAt,
-	}}
+	}, limits: p.Limits}
 	r.stdout.max, r.stderr.max = recordCap, recordCap
 	if err := s.rec.CreateExecution(context.WithoutCancel(ctx), &r.e); err != nil {
 		s.log.ErrorContext(ctx, "recording run start", "id", o.ID, "err", err)
@@ -70,7 +71,10 @@ func (s *Service) finishRecording(ctx context.Context, r *recording, res sandbox
 	}
 	e.WallTime, e.CPUTime, e.MemoryPeakBytes = res.WallTime, res.CPUTime, res.MemoryPeak
 	e.Truncated = res.Truncated || r.stdout.cut || r.stderr.cut
-	e.Output, e.ErrorOutput = r.stdout.String(), r.stderr.String()
+	// History keeps the error text the client was shown, not only stderr:
+	// a timed-out or killed run would otherwise read as a silent one.
+	e.Output = r.stdout.String()
+	e.ErrorOutput = ErrorText(Outcome{Result: res, Limits: r.limits}, r.stderr.String())
 	now := s.now()
 	e.FinishedAt = &now
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -80,15 +84,31 @@ func (s *Service) finishRecording(ctx context.Context, r *recording, res sandbox
 	}
 }
 
+// ErrorText is a run's "error" as clients see it: what the program wrote to
+// stderr, followed by what ended the run when the program did not end on its
+// own (or wrote nothing about why it failed). Empty when there is neither.
+func ErrorText(o Outcome, stderr string) string {
+	msg := stderr
+	if st := o.Result.Status; st != sandbox.StatusSuccess && st != sandbox.StatusError || msg == "" {
+		if f := FailureMessage(o); f != "" {
+			if msg != "" {
+				msg += "\n"
+			}
+			msg += f
+		}
+	}
+	return msg
+}
+
 // recordRejected keeps a policy rejection in history (it never ran).
-func (s *Service) recordRejected(ctx context.Context, who Caller, p Prepared) {
+func (s *Service) recordRejected(ctx context.Context, who Caller, p Prepared, why string) {
 	if s.rec == nil {
 		return
 	}
 	now := s.now()
 	e := &store.Execution{ID: newID(), UserID: who.UserID, Language: p.Language, Environment: p.Environment,
 		Status: store.StatusRejected, Code: p.Code, ContentID: p.ContentID, CodeBlockID: p.CodeBlockID,
-		CreatedAt: now, FinishedAt: &now}
+		ErrorOutput: why, CreatedAt: now, FinishedAt: &now}
 	if err := s.rec.CreateExecution(context.WithoutCancel(ctx), e); err != nil {
 		s.log.ErrorContext(ctx, "recording rejected run", "err", err)
 	}

@@ -106,8 +106,8 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 	}
 	warnings, err := s.checkPolicy(ctx, p, rio.Stdin != nil)
 	if err != nil {
-		if _, rejected := err.(*RejectedError); rejected {
-			s.recordRejected(ctx, who, p)
+		if rej, ok := err.(*RejectedError); ok {
+			s.recordRejected(ctx, who, p, rej.Error())
 		}
 		return Outcome{}, err
 	}

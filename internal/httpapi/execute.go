@@ -8,7 +8,6 @@ import (
 
 	"github.com/runblock/runblock/internal/auth"
 	"github.com/runblock/runblock/internal/execute"
-	"github.com/runblock/runblock/internal/sandbox"
 )
 
 // executeResponse keeps the seed's fields first; later fields are additions.
@@ -54,6 +53,7 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	s.metrics.observe(out)
 	setHeaders(w, execute.QuotaHeaders(out.Quota))
 	writeJSON(w, http.StatusOK, newExecuteResponse(out, stdout.String(), stderr.String()))
 }
@@ -81,16 +81,7 @@ func newExecuteResponse(o execute.Outcome, stdout, stderr string) executeRespons
 		code := res.ExitCode
 		resp.ExitCode = &code
 	}
-	msg := stderr
-	if res.Status != sandbox.StatusSuccess && res.Status != sandbox.StatusError || msg == "" {
-		if f := execute.FailureMessage(o); f != "" {
-			if msg != "" {
-				msg += "\n"
-			}
-			msg += f
-		}
-	}
-	if msg != "" {
+	if msg := execute.ErrorText(o, stderr); msg != "" {
 		resp.Error = &msg
 	}
 	return resp

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/runblock/runblock/internal/apperr"
@@ -136,7 +137,8 @@ func (s *Server) handleReportExecution(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case req.Environment != "pyodide":
 		err = apperr.New(apperr.Invalid, "invalid_environment", "only browser runs (environment \"pyodide\") are reported; server runs are recorded by the server")
-	case req.Language != "" && req.Language != "python":
+	// Case-insensitive like /execute's language, which accepts "Python".
+	case req.Language != "" && !strings.EqualFold(req.Language, "python"):
 		err = apperr.New(apperr.Invalid, "unknown_language", "pyodide runs python, not %q", req.Language)
 	case !reportableStatus[req.Status]:
 		err = apperr.New(apperr.Invalid, "invalid_status", "status must be success, error, timeout, memory_limit or cancelled")

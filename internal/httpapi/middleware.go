@@ -54,6 +54,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 					s.writeError(rec, r, errPanic)
 				}
 			}
+			s.metrics.response(rec.status)
 			s.Logger.InfoContext(ctx, "request", "request_id", id, "method", r.Method, "path", r.URL.Path,
 				"status", rec.status, "duration_ms", time.Since(start).Milliseconds())
 		}()

@@ -19,6 +19,7 @@ func (s *Server) routes() {
 		s.mux.HandleFunc("GET /api/v1/code/content", s.handleListContent)
 		s.mux.HandleFunc("GET /api/v1/code/code-blocks/{content_id...}", s.handleCodeBlocks)
 	}
+	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
 	s.mux.HandleFunc("/api/", s.handleNotFound)

@@ -54,7 +54,8 @@ type Relay interface {
 // Server holds the handlers' dependencies.
 type Server struct {
 	Deps
-	mux *http.ServeMux
+	mux     *http.ServeMux
+	metrics *metrics
 }
 
 // NewServer returns the API as an http.Handler.
@@ -71,7 +72,7 @@ func NewServer(d Deps) (*Server, error) {
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 1 << 20
 	}
-	s := &Server{Deps: d, mux: http.NewServeMux()}
+	s := &Server{Deps: d, mux: http.NewServeMux(), metrics: newMetrics(d.Exec)}
 	s.routes()
 	return s, nil
 }

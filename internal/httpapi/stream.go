@@ -82,7 +82,12 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		defer close(pumpDone)
 		pump(w, rc, q, r.Context().Done())
 	}()
+	s.metrics.streams.Inc()
+	defer s.metrics.streams.Dec()
 	d := <-finished
+	if d.err == nil {
+		s.metrics.observe(d.out)
+	}
 	stdout.flush()
 	stderr.flush()
 	q.push(s.completeEvent(r, d.out, d.err))

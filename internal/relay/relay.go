@@ -42,7 +42,24 @@ type message struct {
 	Owner string `json:"owner"`
 	Data  []byte `json:"data,omitempty"`
 	EOF   bool   `json:"eof,omitempty"`
+	// Reply names the list the holder pushes its answer to. Without it a
+	// sender could only say "published", and input the holder refuses
+	// (stdin closed, a run with fixed stdin, too much pending) would be
+	// accepted by one replica while the holder's own answer is 409.
+	Reply string `json:"reply,omitempty"`
 }
+
+// answer is the holder's verdict on a message; an empty Code means applied.
+type answer struct {
+	Kind    apperr.Kind `json:"kind,omitempty"`
+	Code    string      `json:"code,omitempty"`
+	Message string      `json:"message,omitempty"`
+}
+
+// replyWait bounds how long a sender waits for the holder's answer; the
+// holder answers in a round trip, so only a holder that can't answer (one
+// that predates replies, or is dying) makes it wait this long.
+const replyWait = 2 * time.Second
 
 // New returns a relay for this replica; call Run to start receiving.
 func New(c redis.UniversalClient, local Local, log *slog.Logger) *Redis {
@@ -91,7 +108,29 @@ func (r *Redis) Run(ctx context.Context, ready chan<- struct{}) error {
 			if err != nil {
 				r.log.Info("relay: message not applied", "op", msg.Op, "id", msg.ID, "err", err)
 			}
+			if msg.Reply != "" {
+				r.answer(ctx, msg.Reply, err)
+			}
 		}
+	}
+}
+
+// answer pushes the outcome of a message to the sender's reply list.
+func (r *Redis) answer(ctx context.Context, key string, err error) {
+	var a answer
+	if err != nil {
+		a = answer{Kind: apperr.Internal, Code: "internal", Message: "internal error"}
+		var e *apperr.Error
+		if errors.As(err, &e) {
+			a = answer{Kind: e.Kind, Code: e.Code, Message: e.Message}
+		}
+	}
+	payload, _ := json.Marshal(a)
+	pipe := r.c.TxPipeline()
+	pipe.RPush(ctx, key, payload)
+	pipe.Expire(ctx, key, replyWait+10*time.Second) // unread when the sender gave up
+	if _, err := pipe.Exec(ctx); err != nil {
+		r.log.Warn("relay: can't answer", "key", key, "err", err)
 	}
 }
 
@@ -131,6 +170,9 @@ func (r *Redis) send(ctx context.Context, m message) error {
 	if state != "live" {
 		return apperr.New(apperr.Conflict, "execution_finished", "execution %q has already finished", m.ID)
 	}
+	var nonce [12]byte
+	_, _ = rand.Read(nonce[:])
+	m.Reply = "runblock:reply:" + hex.EncodeToString(nonce[:])
 	payload, _ := json.Marshal(m)
 	n, err := r.c.Publish(ctx, channel(replica), payload).Result()
 	if err != nil {
@@ -139,7 +181,24 @@ func (r *Redis) send(ctx context.Context, m message) error {
 	if n == 0 {
 		return apperr.New(apperr.Conflict, "execution_finished", "execution %q is no longer running", m.ID)
 	}
-	return nil
+	res, err := r.c.BLPop(ctx, replyWait, m.Reply).Result()
+	if errors.Is(err, redis.Nil) {
+		// The holder received the message but said nothing: report it as
+		// delivered rather than invite a retry that could repeat the input.
+		r.log.Warn("relay: no answer from the replica holding the run", "op", m.Op, "id", m.ID, "replica", replica)
+		return nil
+	}
+	if err != nil {
+		return &apperr.Error{Kind: apperr.Busy, Code: "relay_unavailable", Message: "can't reach the replica running this execution", RetryAfter: time.Second, Err: err}
+	}
+	var a answer
+	if len(res) != 2 || json.Unmarshal([]byte(res[1]), &a) != nil {
+		return &apperr.Error{Kind: apperr.Internal, Code: "relay_failed", Message: "bad answer from the replica running this execution", Err: fmt.Errorf("relay: answer %q", res)}
+	}
+	if a.Code == "" {
+		return nil
+	}
+	return &apperr.Error{Kind: a.Kind, Code: a.Code, Message: a.Message}
 }
 
 func notFound(id string) error {
