@@ -32,8 +32,19 @@ test: services build lint
 
 # Short fuzzing of every parser; `make fuzz FUZZTIME=5m` for longer.
 FUZZTIME ?= 15s
+FUZZERS = \
+	./internal/httpapi/:FuzzExecuteRequest \
+	./internal/httpapi/:FuzzValidateEndpoint \
+	./internal/validate/:FuzzParseCheckerOutput \
+	./internal/validate/:FuzzParseGCCDiagnostics \
+	./internal/content/:FuzzParseInfo \
+	./internal/content/:FuzzParseLesson
 fuzz:
-	$(GO) test -run '^$$' -fuzz FuzzExecuteRequest -fuzztime $(FUZZTIME) ./internal/httpapi/
+	@set -e; for f in $(FUZZERS); do \
+		pkg=$${f%%:*}; name=$${f##*:}; \
+		echo "fuzz $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) $$pkg; \
+	done
 
 bench: deps services build
 	$(GO) run ./bench -bin ./bin/runblock

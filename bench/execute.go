@@ -63,6 +63,19 @@ func executeRows(s *server, n, conc int, dur time.Duration) ([]row, error) {
 	}
 	ratio := float64(percentile(api, 0.5)) / float64(percentile(bare, 0.5))
 
+	rps, err := throughput(s.url, conc, dur)
+	if err != nil {
+		return nil, err
+	}
+	return []row{
+		{"bare `/usr/bin/python3 -c \"print('Hello, World!')\"` (baseline)", ms(percentile(bare, .5)), ms(percentile(bare, .95)), "no isolation"},
+		{"`POST /execute` same program, bwrap sandbox", ms(percentile(api, .5)), ms(percentile(api, .95)), fmt.Sprintf("**p50 ratio %.2f× bare**", ratio)},
+		{fmt.Sprintf("`POST /execute` throughput, concurrency %d, %s", conc, dur), "", "", fmt.Sprintf("%.1f runs/s, none failed", rps)},
+	}, nil
+}
+
+// throughput runs hello from conc clients for dur; any failure is an error.
+func throughput(url string, conc int, dur time.Duration) (float64, error) {
 	var ok, failed atomic.Int64
 	deadline := time.Now().Add(dur)
 	var wg sync.WaitGroup
@@ -72,7 +85,7 @@ func executeRows(s *server, n, conc int, dur time.Duration) ([]row, error) {
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(deadline) {
-				if postExecute(s.url, hello) == nil {
+				if postExecute(url, hello) == nil {
 					ok.Add(1)
 				} else {
 					failed.Add(1)
@@ -81,10 +94,8 @@ func executeRows(s *server, n, conc int, dur time.Duration) ([]row, error) {
 		}()
 	}
 	wg.Wait()
-	rps := float64(ok.Load()) / time.Since(start).Seconds()
-	return []row{
-		{"bare `/usr/bin/python3 -c \"print('Hello, World!')\"` (baseline)", ms(percentile(bare, .5)), ms(percentile(bare, .95)), "no isolation"},
-		{"`POST /execute` same program, bwrap sandbox", ms(percentile(api, .5)), ms(percentile(api, .95)), fmt.Sprintf("**p50 ratio %.2f× bare**", ratio)},
-		{fmt.Sprintf("`POST /execute` throughput, concurrency %d, %s", conc, dur), "", "", fmt.Sprintf("%.1f runs/s, %d ok, %d failed", rps, ok.Load(), failed.Load())},
-	}, nil
+	if n := failed.Load(); n > 0 {
+		return 0, fmt.Errorf("%d of %d runs failed", n, n+ok.Load())
+	}
+	return float64(ok.Load()) / time.Since(start).Seconds(), nil
 }

@@ -42,14 +42,23 @@ func limiterRows(ctx context.Context, bin string, n int) ([]row, error) {
 			lat[j] = append(lat[j], time.Since(start))
 		}
 	}
+	// Throughput at the servers' full concurrency (4), one server at a time.
+	rps := make([]float64, len(servers))
+	for j, s := range servers {
+		r, err := throughput(s.url, 4, 5*time.Second)
+		if err != nil {
+			return nil, err
+		}
+		rps[j] = r
+	}
 	base := percentile(lat[0], .5)
 	pct := func(d time.Duration) string {
 		return fmt.Sprintf("%+.1f%% p50 vs off", 100*(float64(d)-float64(base))/float64(base))
 	}
 	return append(rows,
-		row{"`POST /execute` hello, rate limiter off", ms(base), ms(percentile(lat[0], .95)), "interleaved with the two rows below"},
-		row{"`POST /execute` hello, memory limiter on", ms(percentile(lat[1], .5)), ms(percentile(lat[1], .95)), pct(percentile(lat[1], .5))},
-		row{"`POST /execute` hello, Redis limiter on", ms(percentile(lat[2], .5)), ms(percentile(lat[2], .95)), pct(percentile(lat[2], .5))},
+		row{"`POST /execute` hello, rate limiter off", ms(base), ms(percentile(lat[0], .95)), fmt.Sprintf("interleaved with the two rows below; %.1f runs/s at concurrency 4", rps[0])},
+		row{"`POST /execute` hello, memory limiter on", ms(percentile(lat[1], .5)), ms(percentile(lat[1], .95)), pct(percentile(lat[1], .5)) + fmt.Sprintf("; %.1f runs/s", rps[1])},
+		row{"`POST /execute` hello, Redis limiter on", ms(percentile(lat[2], .5)), ms(percentile(lat[2], .95)), pct(percentile(lat[2], .5)) + fmt.Sprintf("; %.1f runs/s", rps[2])},
 	), nil
 }
 

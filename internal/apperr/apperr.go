@@ -14,16 +14,17 @@ import (
 type Kind int
 
 const (
-	Internal     Kind = iota // the system failed; logged, details hidden
-	Invalid                  // malformed or out-of-range request (400)
-	Unauthorized             // missing or bad credentials (401)
-	Forbidden                // known caller, not allowed (403)
-	NotFound                 // (404) also for other users' resources
-	Conflict                 // state doesn't allow it (409)
-	TooLarge                 // body or field over a size limit (413)
-	Rejected                 // policy refused the code (422)
-	RateLimited              // per-user quota used up (429)
-	Busy                     // no capacity now (503)
+	Internal         Kind = iota // the system failed; logged, details hidden
+	Invalid                      // malformed or out-of-range request (400)
+	Unauthorized                 // missing or bad credentials (401)
+	Forbidden                    // known caller, not allowed (403)
+	NotFound                     // (404) also for other users' resources
+	Conflict                     // state doesn't allow it (409)
+	TooLarge                     // body or field over a size limit (413)
+	Rejected                     // policy refused the code (422)
+	RateLimited                  // per-user quota used up (429)
+	Busy                         // no capacity now (503)
+	MethodNotAllowed             // (405)
 )
 
 // Error is a classified error. Code is a stable machine-readable string.

@@ -50,16 +50,27 @@ type Catalog struct {
 	facts    *facts
 	report   sandbox.Report
 	reportAt time.Time
+	now      func() time.Time
 }
 
 type facts struct {
 	versions map[string]string
 	packages []string
+	// complete is false when a probe gave no answer (cancelled by a client
+	// that went away, timed out on a busy machine, sandbox error). Such facts
+	// are probed again after recheckAfter instead of being served, empty,
+	// until the server restarts.
+	complete bool
+	at       time.Time
 }
+
+// recheckAfter spaces sandbox probes and checks, so that the endpoint can't
+// be used to load the machine.
+const recheckAfter = 10 * time.Second
 
 // New returns a catalog for the server runtime rt.
 func New(rt sandbox.Runtime, check func(context.Context) sandbox.Report, runtime string, langs map[string]sandbox.Language, limits sandbox.Limits) *Catalog {
-	return &Catalog{rt: rt, check: check, langs: langs, limits: limits, runtime: runtime}
+	return &Catalog{rt: rt, check: check, langs: langs, limits: limits, runtime: runtime, now: time.Now}
 }
 
 // Environments returns the catalog; the sandbox probe is cached briefly so
@@ -67,19 +78,15 @@ func New(rt sandbox.Runtime, check func(context.Context) sandbox.Report, runtime
 func (c *Catalog) Environments(ctx context.Context) []Environment {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.facts == nil {
-		if f, err := c.probe(ctx); err == nil {
-			c.facts = f
-		}
+	now := c.now()
+	if c.facts == nil || !c.facts.complete && now.Sub(c.facts.at) > recheckAfter {
+		c.facts = c.probe(ctx)
+		c.facts.at = now
 	}
-	if time.Since(c.reportAt) > 10*time.Second {
-		c.report, c.reportAt = c.check(ctx), time.Now()
+	if c.reportAt.IsZero() || now.Sub(c.reportAt) > recheckAfter {
+		c.report, c.reportAt = c.check(ctx), now
 	}
-	f := c.facts
-	if f == nil {
-		f = &facts{versions: map[string]string{}}
-	}
-	server := c.server(f, c.report.Strong)
+	server := c.server(c.facts, c.report.Strong)
 	docker := server
 	docker.ID, docker.Name, docker.AliasOf = "docker", "Docker (alias of the server sandbox)", "server"
 	docker.Limitations = append(slices.Clone(server.Limitations), "No Docker engine is used: \"docker\" is accepted for compatibility and runs in the same bubblewrap sandbox as \"server\".")
@@ -147,39 +154,43 @@ pk = sorted({(d.metadata["Name"] or "") + "==" + (d.version or "") for d in md.d
 print(json.dumps({"python": sys.version.split()[0], "packages": pk}))
 `
 
-func (c *Catalog) probe(ctx context.Context) (*facts, error) {
-	f := &facts{versions: map[string]string{}}
+// probe reads the facts from inside the sandbox. Only a probe that ran to
+// a successful end counts: a cancelled or failed one says nothing about the
+// versions, and leaves the facts incomplete.
+func (c *Catalog) probe(ctx context.Context) *facts {
+	f := &facts{versions: map[string]string{}, packages: []string{}, complete: true}
 	if py, ok := c.langs["python"]; ok {
 		var out bytes.Buffer
-		_, err := c.rt.Run(ctx, sandbox.Request{
+		res, err := c.rt.Run(ctx, sandbox.Request{
 			Language: sandbox.Language{Name: "probe", FileName: "probe.py", Run: []string{py.Run[0], "probe.py"}},
 			Files:    []sandbox.File{{Content: []byte(probeScript)}},
 			Stdout:   &out, Limits: sandbox.Limits{OutputChars: 1 << 20, WallTime: 10 * time.Second},
 		})
-		if err != nil {
-			return nil, err
-		}
 		var p struct {
 			Python   string   `json:"python"`
 			Packages []string `json:"packages"`
 		}
-		if err := json.Unmarshal(out.Bytes(), &p); err == nil {
-			f.versions["python"], f.packages = p.Python, p.Packages
+		if err == nil && res.Status == sandbox.StatusSuccess && json.Unmarshal(out.Bytes(), &p) == nil && p.Python != "" {
+			f.versions["python"] = p.Python
+			if p.Packages != nil {
+				f.packages = p.Packages
+			}
+		} else {
+			f.complete = false
 		}
 	}
 	if cl, ok := c.langs["c"]; ok && len(cl.Compile) > 0 {
 		var out bytes.Buffer
-		_, err := c.rt.Run(ctx, sandbox.Request{
+		res, err := c.rt.Run(ctx, sandbox.Request{
 			Language: sandbox.Language{Name: "probe", FileName: "probe.sh", Run: []string{cl.Compile[0], "-dumpfullversion"}},
 			Files:    []sandbox.File{{Content: nil}},
 			Stdout:   &out, Limits: sandbox.Limits{WallTime: 10 * time.Second},
 		})
-		if err == nil {
-			f.versions["c"] = "gcc " + strings.TrimSpace(out.String())
+		if v := strings.TrimSpace(out.String()); err == nil && res.Status == sandbox.StatusSuccess && v != "" {
+			f.versions["c"] = "gcc " + v
+		} else {
+			f.complete = false
 		}
 	}
-	if f.packages == nil {
-		f.packages = []string{}
-	}
-	return f, nil
+	return f
 }

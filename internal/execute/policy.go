@@ -36,7 +36,10 @@ func (s *Service) WithValidator(v Validator, policy string) *Service {
 
 // checkPolicy returns the warnings to pass on, or a RejectedError.
 func (s *Service) checkPolicy(ctx context.Context, p Prepared, interactive bool) ([]string, error) {
-	if s.val == nil {
+	// Only Python has a policy; for compiled languages the check would be a
+	// syntax check that the compile step repeats anyway (with its own,
+	// larger limits, so a hostile #include fails there as a compile error).
+	if s.val == nil || p.Language != "python" {
 		return nil, nil
 	}
 	req := validate.Request{Code: p.Code, Language: p.Language, Policy: s.policy, HasStdin: interactive || p.Stdin != nil}

@@ -178,6 +178,9 @@ func FailureMessage(o Outcome) string {
 		if r.Stage == sandbox.StageCompile {
 			return "Compilation failed"
 		}
+		if r.Truncated && r.Signal == "SIGKILL" {
+			return fmt.Sprintf("Output limit reached (%d characters); the program was stopped", o.Limits.OutputChars)
+		}
 		if r.Signal != "" {
 			return "Process killed by " + r.Signal
 		}

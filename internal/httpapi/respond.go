@@ -32,16 +32,17 @@ type rejectedBody struct {
 }
 
 var statusOf = map[apperr.Kind]int{
-	apperr.Internal:     http.StatusInternalServerError,
-	apperr.Invalid:      http.StatusBadRequest,
-	apperr.Unauthorized: http.StatusUnauthorized,
-	apperr.Forbidden:    http.StatusForbidden,
-	apperr.NotFound:     http.StatusNotFound,
-	apperr.Conflict:     http.StatusConflict,
-	apperr.TooLarge:     http.StatusRequestEntityTooLarge,
-	apperr.Rejected:     http.StatusUnprocessableEntity,
-	apperr.RateLimited:  http.StatusTooManyRequests,
-	apperr.Busy:         http.StatusServiceUnavailable,
+	apperr.Internal:         http.StatusInternalServerError,
+	apperr.Invalid:          http.StatusBadRequest,
+	apperr.Unauthorized:     http.StatusUnauthorized,
+	apperr.Forbidden:        http.StatusForbidden,
+	apperr.NotFound:         http.StatusNotFound,
+	apperr.Conflict:         http.StatusConflict,
+	apperr.TooLarge:         http.StatusRequestEntityTooLarge,
+	apperr.Rejected:         http.StatusUnprocessableEntity,
+	apperr.RateLimited:      http.StatusTooManyRequests,
+	apperr.Busy:             http.StatusServiceUnavailable,
+	apperr.MethodNotAllowed: http.StatusMethodNotAllowed,
 }
 
 // writeError is the one place errors become HTTP responses. Only internal

@@ -2,6 +2,8 @@ package httpapi
 
 import (
 	"net/http"
+	"strings"
+	"unicode/utf8"
 
 	"github.com/runblock/runblock/internal/apperr"
 	"github.com/runblock/runblock/internal/execute"
@@ -31,12 +33,18 @@ func (s *Server) handleValidate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if req.Code == "" {
+	// Same as /execute: blank code is empty, and language names are not
+	// case-sensitive ("C" runs, so it validates too).
+	if strings.TrimSpace(req.Code) == "" {
 		s.writeError(w, r, apperr.New(apperr.Invalid, "empty_code", "code must not be empty"))
 		return
 	}
+	if strings.IndexByte(req.Code, 0) >= 0 || !utf8.ValidString(req.Code) {
+		s.writeError(w, r, apperr.New(apperr.Invalid, "invalid_encoding", "code must be UTF-8 text without NUL bytes"))
+		return
+	}
 	res, err := s.Validator.Validate(r.Context(), validate.Request{
-		Code: req.Code, Language: req.Language, Policy: req.Policy, HasStdin: req.Stdin != nil && *req.Stdin,
+		Code: req.Code, Language: strings.ToLower(req.Language), Policy: req.Policy, HasStdin: req.Stdin != nil && *req.Stdin,
 	})
 	if err != nil {
 		s.writeError(w, r, execute.ValidationError(err))

@@ -163,8 +163,11 @@ def parse(code, report, want_warnings):
                 max(0, n or 0) for n in (e.lineno, e.offset, e.end_lineno, e.end_offset))
             report.error(e.msg, line, column, end_line, end_column, type(e).__name__)
             return None
-        except (RecursionError, MemoryError):
-            report.error(NESTED, kind="nesting")
+        except (RecursionError, MemoryError) as e:
+            # CPython's own compiler gives up on this nesting, so running the
+            # code fails the same way: a language error (kind named after the
+            # exception), not a policy one.
+            report.error(NESTED, kind=type(e).__name__)
             return None
         except ValueError as e:
             # 3.11 raises ValueError for NUL bytes; 3.12+ a SyntaxError.

@@ -38,105 +38,110 @@ const violation = "Security violation: "
 
 func deny(line, col int, what string) at { return at{line, col, violation + what + " is not allowed"} }
 
-// TestPythonStrictPolicy pins the verdict of the strict policy on the
-// spellings learners use to get around it, and on code that merely looks
-// like them.
+// strictCase is one row of strictPolicyCases.
+type strictCase struct {
+	name, code string
+	want       []at // nil: valid
+}
+
+// strictPolicyCases pins the verdict of the strict policy on the spellings
+// learners use to get around it, and on code that merely looks like them.
+// TestPythonStrictPolicy checks them on the host runtime; bwrap_test.go
+// checks the same table on the real sandbox (through export_test.go).
+var strictPolicyCases = []strictCase{
+	// imports
+	{"import os", "import os", []at{deny(1, 1, "import os")}},
+	{"dotted import", "import os.path", []at{deny(1, 1, "import os")}},
+	{"from import", "from os import system", []at{deny(1, 1, "import os")}},
+	{"from dotted import", "from os.path import join", []at{deny(1, 1, "import os")}},
+	{"relative import", "from . import x", []at{{1, 1, violation + "relative imports are not allowed"}}},
+	{"parent relative import", "from ..pkg import y", []at{{1, 1, violation + "relative imports are not allowed"}}},
+	{"subprocess", "import subprocess", []at{deny(1, 1, "import subprocess")}},
+	{"sys", "import sys", []at{deny(1, 1, "import sys")}},
+	{"not on the allow-list", "import socket", []at{deny(1, 1, "import socket")}},
+	{"asyncio is not allowed either", "import asyncio", []at{deny(1, 1, "import asyncio")}},
+	{"one of several", "import numpy as np, os", []at{deny(1, 1, "import os")}},
+	{"second line", "import math\nimport os\nfrom collections import Counter", []at{deny(2, 1, "import os")}},
+	{"ctypes", "import ctypes", []at{deny(1, 1, "import ctypes")}},
+	{"importlib", "import importlib\nimportlib.import_module(\"os\")",
+		[]at{deny(1, 1, "import importlib"), deny(2, 1, "import importlib"), deny(2, 1, "import os")}},
+	{"from importlib", "from importlib import import_module", []at{deny(1, 1, "import importlib")}},
+	{"__import__ of a built string", `__import__("o"+"s")`, []at{deny(1, 1, "__import__()")}},
+	// denied builtins, however spelled
+	{"getattr on __builtins__", `getattr(__builtins__, "ev"+"al")("1")`,
+		[]at{deny(1, 1, "eval()"), deny(1, 9, "__builtins__")}},
+	{"__builtins__ dict", `__builtins__.__dict__['eval']("1")`,
+		[]at{deny(1, 1, "__builtins__"), deny(1, 1, "eval()")}},
+	{"__builtins__ subscript", `__builtins__['exec']("x = 1")`,
+		[]at{deny(1, 1, "__builtins__"), deny(1, 1, "exec()")}},
+	{"builtins module", "import builtins\nbuiltins.eval(\"1\")",
+		[]at{deny(1, 1, "import builtins"), deny(2, 10, "eval()")}},
+	{"eval in a lambda", `f = lambda: eval("1")`, []at{deny(1, 13, "eval()")}},
+	{"exec in a function", "def run():\n    exec(\"x = 1\")", []at{deny(2, 5, "exec()")}},
+	{"eval as a decorator", "@eval\ndef f():\n    pass", []at{deny(1, 2, "eval()")}},
+	{"eval as a value", "e = eval", []at{deny(1, 5, "eval()")}},
+	{"fullwidth letters normalise to eval", `ｅｖａｌ("1")`, []at{deny(1, 1, "eval()")}},
+	{"open", `data = open("/etc/passwd").read()`, []at{deny(1, 8, "open()")}},
+	{"compile", `code = compile("1", "f", "eval")`, []at{deny(1, 8, "compile()")}},
+	{"globals", `g = globals()["x"]`, []at{deny(1, 5, "globals()")}},
+	{"locals in a method", "class Greeter:\n    def hello(self):\n        return locals()", []at{deny(3, 16, "locals()")}},
+	{"vars", "ns = vars()", []at{deny(1, 6, "vars()")}},
+	{"breakpoint", "breakpoint()", []at{deny(1, 1, "breakpoint()")}},
+	// walks through the object graph
+	{"subclasses walk", "().__class__.__bases__[0].__subclasses__()",
+		[]at{deny(1, 14, "__bases__"), deny(1, 27, "__subclasses__")}},
+	{"subclasses in a comprehension", "subs = [c for c in ().__class__.__base__.__subclasses__()]",
+		[]at{deny(1, 33, "__base__"), deny(1, 42, "__subclasses__")}},
+	{"class subclasses", "class A:\n    pass\nprint(A.__subclasses__())", []at{deny(3, 9, "__subclasses__")}},
+	{"builtin's __self__ is the builtins module", "b = print.__self__", []at{deny(1, 11, "__self__")}},
+	{"function globals", "def f(): pass\nf.__globals__", []at{deny(2, 3, "__globals__")}},
+	{"code object", "c = (lambda: 0).__code__", []at{deny(1, 17, "__code__")}},
+	{"getattr with a dunder", `getattr(x, "__globals__")`, []at{deny(1, 1, "getattr() with '__globals__'")}},
+	{"getattr with a built dunder", `getattr(print, "__se" + "lf__")`, []at{deny(1, 1, "getattr() with '__self__'")}},
+	{"setattr with a dunder", `setattr(f, "__code__", g)`, []at{deny(1, 1, "setattr() with '__code__'")}},
+	{"__getattribute__", `x = object.__getattribute__(o, "y")`, []at{deny(1, 12, "__getattribute__")}},
+	{"format string field", `"{0.__globals__}".format(f)`, []at{deny(1, 1, "__globals__")}},
+	{"traceback frames", "try:\n    1 / 0\nexcept Exception as e:\n    frame = e.__traceback__.tb_frame.f_back",
+		[]at{deny(4, 29, "tb_frame"), deny(4, 38, "f_back")}},
+	{"__loader__", `__loader__.load_module("os")`, []at{deny(1, 1, "__loader__")}},
+	{"__builtins__ by name", "b = __builtins__", []at{deny(1, 5, "__builtins__")}},
+	{"format string walk", `"{0.__class__.__base__.__subclasses__}".format(1)`,
+		[]at{deny(1, 1, "__base__"), deny(1, 1, "__subclasses__")}},
+	{"format string key", `"{0[__builtins__]}".format(g)`, []at{deny(1, 1, "__builtins__")}},
+	{"match class pattern reads an attribute", "match print:\n    case object(__self__=b):\n        pass",
+		[]at{deny(2, 10, "__self__")}},
+	// allowed modules import denied ones under private names
+	{"os inside random", "import random\nrandom._os.system(\"ls\")", []at{deny(2, 8, "import os")}},
+	{"sys inside typing", "import typing as t\nmods = t.sys.modules", []at{deny(2, 10, "import sys")}},
+	{"from an allowed module import a denied one", "from random import _os", []at{deny(1, 1, "import os")}},
+	{"getattr of a denied module", "import random\ngetattr(random, \"_o\" + \"s\")", []at{deny(2, 1, "import os")}},
+	{"attributes named like modules off other objects", "self.signal = 1\nx.os = 2\nprint(x.sys)", nil},
+	// look-alikes that must stay valid
+	{"comment", "# import os\nprint(\"hi\")", nil},
+	{"strings", "s = \"import os\"\nt = 'eval(\"1\")'", nil},
+	{"attributes named like builtins", "obj.open()\nfile.exec_count += 1", nil},
+	{"variable named like a builtin", "exec_count = 3\nprint(exec_count)", nil},
+	{"variable named file", "file = \"notes.txt\"\nprint(file)", nil},
+	{"function named like a builtin", "def open_door():\n    return \"open\"\nopen_door()", nil},
+	{"main guard", "if __name__ == \"__main__\":\n    print(\"main\")", nil},
+	{"dunder methods", "class Point:\n    def __init__(self, x, y):\n        self.x = x\n        self.y = y\n\n" +
+		"    def __repr__(self):\n        return f\"{self.__class__.__name__}({self.x!r}, {self.y!r})\"", nil},
+	{"f-string", "name = \"Ada\"\nprint(f\"Hello {name:>10}!\")", nil},
+	{"walrus", "if (n := len(\"abc\")) > 2:\n    print(n)", nil},
+	{"match", "match command.split():\n    case [\"go\", direction]:\n        print(direction)\n    case _:\n        pass", nil},
+	{"async", "async def fetch(x):\n    await sleep(x)\n    async for item in source():\n        print(item)", nil},
+	{"type hints", "from typing import Optional\ndef area(w: float, h: float = 1.0) -> Optional[list[str]]:\n    return None", nil},
+	{"allowed imports", "from __future__ import annotations\nimport math, random, statistics\nimport numpy as np\n" +
+		"import pandas as pd\nimport matplotlib.pyplot as plt", nil},
+	{"plain format fields", `text = "{0.name} is {0.age}".format(person)`, nil},
+	{"generator", "def f(*args, **kwargs):\n    yield from args", nil},
+	{"dataclass", "from dataclasses import dataclass\n@dataclass\nclass Item:\n    name: str\n    price: float = 0.0\n", nil},
+	{"empty", "", nil},
+}
+
 func TestPythonStrictPolicy(t *testing.T) {
 	v := newHostValidator(t, Options{})
-	tests := []struct {
-		name, code string
-		want       []at // nil: valid
-	}{
-		// imports
-		{"import os", "import os", []at{deny(1, 1, "import os")}},
-		{"dotted import", "import os.path", []at{deny(1, 1, "import os")}},
-		{"from import", "from os import system", []at{deny(1, 1, "import os")}},
-		{"from dotted import", "from os.path import join", []at{deny(1, 1, "import os")}},
-		{"relative import", "from . import x", []at{{1, 1, violation + "relative imports are not allowed"}}},
-		{"parent relative import", "from ..pkg import y", []at{{1, 1, violation + "relative imports are not allowed"}}},
-		{"subprocess", "import subprocess", []at{deny(1, 1, "import subprocess")}},
-		{"sys", "import sys", []at{deny(1, 1, "import sys")}},
-		{"not on the allow-list", "import socket", []at{deny(1, 1, "import socket")}},
-		{"asyncio is not allowed either", "import asyncio", []at{deny(1, 1, "import asyncio")}},
-		{"one of several", "import numpy as np, os", []at{deny(1, 1, "import os")}},
-		{"second line", "import math\nimport os\nfrom collections import Counter", []at{deny(2, 1, "import os")}},
-		{"ctypes", "import ctypes", []at{deny(1, 1, "import ctypes")}},
-		{"importlib", "import importlib\nimportlib.import_module(\"os\")",
-			[]at{deny(1, 1, "import importlib"), deny(2, 1, "import importlib"), deny(2, 1, "import os")}},
-		{"from importlib", "from importlib import import_module", []at{deny(1, 1, "import importlib")}},
-		{"__import__ of a built string", `__import__("o"+"s")`, []at{deny(1, 1, "__import__()")}},
-		// denied builtins, however spelled
-		{"getattr on __builtins__", `getattr(__builtins__, "ev"+"al")("1")`,
-			[]at{deny(1, 1, "eval()"), deny(1, 9, "__builtins__")}},
-		{"__builtins__ dict", `__builtins__.__dict__['eval']("1")`,
-			[]at{deny(1, 1, "__builtins__"), deny(1, 1, "eval()")}},
-		{"__builtins__ subscript", `__builtins__['exec']("x = 1")`,
-			[]at{deny(1, 1, "__builtins__"), deny(1, 1, "exec()")}},
-		{"builtins module", "import builtins\nbuiltins.eval(\"1\")",
-			[]at{deny(1, 1, "import builtins"), deny(2, 10, "eval()")}},
-		{"eval in a lambda", `f = lambda: eval("1")`, []at{deny(1, 13, "eval()")}},
-		{"exec in a function", "def run():\n    exec(\"x = 1\")", []at{deny(2, 5, "exec()")}},
-		{"eval as a decorator", "@eval\ndef f():\n    pass", []at{deny(1, 2, "eval()")}},
-		{"eval as a value", "e = eval", []at{deny(1, 5, "eval()")}},
-		{"fullwidth letters normalise to eval", `ｅｖａｌ("1")`, []at{deny(1, 1, "eval()")}},
-		{"open", `data = open("/etc/passwd").read()`, []at{deny(1, 8, "open()")}},
-		{"compile", `code = compile("1", "f", "eval")`, []at{deny(1, 8, "compile()")}},
-		{"globals", `g = globals()["x"]`, []at{deny(1, 5, "globals()")}},
-		{"locals in a method", "class Greeter:\n    def hello(self):\n        return locals()", []at{deny(3, 16, "locals()")}},
-		{"vars", "ns = vars()", []at{deny(1, 6, "vars()")}},
-		{"breakpoint", "breakpoint()", []at{deny(1, 1, "breakpoint()")}},
-		// walks through the object graph
-		{"subclasses walk", "().__class__.__bases__[0].__subclasses__()",
-			[]at{deny(1, 14, "__bases__"), deny(1, 27, "__subclasses__")}},
-		{"subclasses in a comprehension", "subs = [c for c in ().__class__.__base__.__subclasses__()]",
-			[]at{deny(1, 33, "__base__"), deny(1, 42, "__subclasses__")}},
-		{"class subclasses", "class A:\n    pass\nprint(A.__subclasses__())", []at{deny(3, 9, "__subclasses__")}},
-		{"builtin's __self__ is the builtins module", "b = print.__self__", []at{deny(1, 11, "__self__")}},
-		{"function globals", "def f(): pass\nf.__globals__", []at{deny(2, 3, "__globals__")}},
-		{"code object", "c = (lambda: 0).__code__", []at{deny(1, 17, "__code__")}},
-		{"getattr with a dunder", `getattr(x, "__globals__")`, []at{deny(1, 1, "getattr() with '__globals__'")}},
-		{"getattr with a built dunder", `getattr(print, "__se" + "lf__")`, []at{deny(1, 1, "getattr() with '__self__'")}},
-		{"setattr with a dunder", `setattr(f, "__code__", g)`, []at{deny(1, 1, "setattr() with '__code__'")}},
-		{"__getattribute__", `x = object.__getattribute__(o, "y")`, []at{deny(1, 12, "__getattribute__")}},
-		{"format string field", `"{0.__globals__}".format(f)`, []at{deny(1, 1, "__globals__")}},
-		{"traceback frames", "try:\n    1 / 0\nexcept Exception as e:\n    frame = e.__traceback__.tb_frame.f_back",
-			[]at{deny(4, 29, "tb_frame"), deny(4, 38, "f_back")}},
-		{"__loader__", `__loader__.load_module("os")`, []at{deny(1, 1, "__loader__")}},
-		{"__builtins__ by name", "b = __builtins__", []at{deny(1, 5, "__builtins__")}},
-		{"format string walk", `"{0.__class__.__base__.__subclasses__}".format(1)`,
-			[]at{deny(1, 1, "__base__"), deny(1, 1, "__subclasses__")}},
-		{"format string key", `"{0[__builtins__]}".format(g)`, []at{deny(1, 1, "__builtins__")}},
-		{"match class pattern reads an attribute", "match print:\n    case object(__self__=b):\n        pass",
-			[]at{deny(2, 10, "__self__")}},
-		// allowed modules import denied ones under private names
-		{"os inside random", "import random\nrandom._os.system(\"ls\")", []at{deny(2, 8, "import os")}},
-		{"sys inside typing", "import typing as t\nmods = t.sys.modules", []at{deny(2, 10, "import sys")}},
-		{"from an allowed module import a denied one", "from random import _os", []at{deny(1, 1, "import os")}},
-		{"getattr of a denied module", "import random\ngetattr(random, \"_o\" + \"s\")", []at{deny(2, 1, "import os")}},
-		{"attributes named like modules off other objects", "self.signal = 1\nx.os = 2\nprint(x.sys)", nil},
-		// look-alikes that must stay valid
-		{"comment", "# import os\nprint(\"hi\")", nil},
-		{"strings", "s = \"import os\"\nt = 'eval(\"1\")'", nil},
-		{"attributes named like builtins", "obj.open()\nfile.exec_count += 1", nil},
-		{"variable named like a builtin", "exec_count = 3\nprint(exec_count)", nil},
-		{"variable named file", "file = \"notes.txt\"\nprint(file)", nil},
-		{"function named like a builtin", "def open_door():\n    return \"open\"\nopen_door()", nil},
-		{"main guard", "if __name__ == \"__main__\":\n    print(\"main\")", nil},
-		{"dunder methods", "class Point:\n    def __init__(self, x, y):\n        self.x = x\n        self.y = y\n\n" +
-			"    def __repr__(self):\n        return f\"{self.__class__.__name__}({self.x!r}, {self.y!r})\"", nil},
-		{"f-string", "name = \"Ada\"\nprint(f\"Hello {name:>10}!\")", nil},
-		{"walrus", "if (n := len(\"abc\")) > 2:\n    print(n)", nil},
-		{"match", "match command.split():\n    case [\"go\", direction]:\n        print(direction)\n    case _:\n        pass", nil},
-		{"async", "async def fetch(x):\n    await sleep(x)\n    async for item in source():\n        print(item)", nil},
-		{"type hints", "from typing import Optional\ndef area(w: float, h: float = 1.0) -> Optional[list[str]]:\n    return None", nil},
-		{"allowed imports", "from __future__ import annotations\nimport math, random, statistics\nimport numpy as np\n" +
-			"import pandas as pd\nimport matplotlib.pyplot as plt", nil},
-		{"plain format fields", `text = "{0.name} is {0.age}".format(person)`, nil},
-		{"generator", "def f(*args, **kwargs):\n    yield from args", nil},
-		{"dataclass", "from dataclasses import dataclass\n@dataclass\nclass Item:\n    name: str\n    price: float = 0.0\n", nil},
-		{"empty", "", nil},
-	}
-	for _, tc := range tests {
+	for _, tc := range strictPolicyCases {
 		t.Run(tc.name, func(t *testing.T) {
 			res := validate(t, v, Request{Code: tc.code, HasStdin: true})
 			if !sameIssues(res.Errors, tc.want) {

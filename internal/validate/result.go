@@ -26,6 +26,17 @@ var positionedKinds = map[string]bool{
 	"error": true, "fatal error": true, // gcc
 }
 
+// Kinds the language itself reports (CPython's compile(), gcc): running the
+// code fails the same way, so they are not policy violations and do not stop
+// a run. Every other kind ("policy", and "nesting" when a policy walk could
+// not finish) is the policy's. RecursionError and MemoryError are CPython's
+// compiler refusing deeply nested code (it says so when the code runs, too).
+var languageKinds = map[string]bool{
+	"SyntaxError": true, "IndentationError": true, "TabError": true,
+	"RecursionError": true, "MemoryError": true,
+	"error": true, "fatal error": true, // gcc
+}
+
 func newResult(policy string) Result {
 	return Result{Valid: true, Warnings: []string{}, Errors: []Issue{}, WarningDetails: []Issue{}, Policy: policy}
 }
@@ -39,7 +50,7 @@ func (r *Result) addError(i issue) {
 		r.Error = &msg
 	}
 	r.Valid = false
-	if !positionedKinds[i.Kind] {
+	if !languageKinds[i.Kind] {
 		r.PolicyViolation = true
 	}
 	r.Errors = append(r.Errors, i.public())

@@ -198,6 +198,10 @@ func TestValidateDeepNesting(t *testing.T) {
 			if res.Valid || len(res.Errors) != 1 || res.Errors[0] != tc.want {
 				t.Fatalf("got %+v, want one error %+v", res.Errors, tc.want)
 			}
+			// CPython refuses this code too: a run reports it, the policy does not.
+			if res.PolicyViolation {
+				t.Fatal("nesting CPython can't compile is reported as a policy violation")
+			}
 		})
 	}
 }
