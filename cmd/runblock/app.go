@@ -86,10 +86,12 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	val, err := validate.New(validate.Options{
 		Runtime: a.rt, PythonPath: cfg.Languages["python"].Run[0],
 		DefaultPolicy: cfg.Validation.DefaultPolicy, MaxCodeBytes: cfg.MaxCodeBytes,
+		Warm: warmCheckers,
 	})
 	if err != nil {
 		return nil, err
 	}
+	a.closers = append(a.closers, val.Close)
 	if cfg.Validation.ExecutePolicy != "off" {
 		a.exec.WithValidator(val, cfg.Validation.ExecutePolicy)
 	}

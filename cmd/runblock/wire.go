@@ -22,10 +22,11 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*bwra
 		workDir = filepath.Join("/tmp", "runblock-boxes")
 	}
 	rt, err := bwrap.New(ctx, bwrap.Config{
-		BwrapPath:    cfg.Sandbox.BwrapPath,
-		WorkDir:      workDir,
-		UIDBase:      cfg.Sandbox.UIDBase,
-		Slots:        cfg.MaxConcurrent + 4, // internal runs (validation, probes) need slots too
+		BwrapPath: cfg.Sandbox.BwrapPath,
+		WorkDir:   workDir,
+		UIDBase:   cfg.Sandbox.UIDBase,
+		// Validation, probes and the warm checkers need slots of their own.
+		Slots:        cfg.MaxConcurrent + 4 + warmCheckers,
 		CgroupParent: cfg.Sandbox.CgroupParent,
 		Defaults:     cfg.SandboxLimits(),
 		AllowWeak:    cfg.Sandbox.AllowWeak,
@@ -36,6 +37,9 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*bwra
 	}
 	return rt, nil
 }
+
+// warmCheckers is how many Python policy checkers wait pre-started.
+const warmCheckers = 2
 
 func newExecService(rt *bwrap.Runtime, cfg config.Config, log *slog.Logger) (*execute.Service, error) {
 	// Quotas per role from rate_limit; 0 means unlimited, which the service

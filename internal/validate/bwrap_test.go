@@ -17,16 +17,21 @@ import (
 // bubblewrap runtime (root, cgroups, seccomp), not the host runtime the
 // in-package unit tests use.
 
-func newBwrapValidator(t *testing.T) *validate.Validator {
+func newBwrapValidator(t *testing.T, warm ...int) *validate.Validator {
 	t.Helper()
 	rt, err := bwrap.New(context.Background(), bwrap.Config{})
 	if err != nil {
 		t.Fatalf("bwrap runtime: %v", err)
 	}
-	v, err := validate.New(validate.Options{Runtime: rt})
+	opts := validate.Options{Runtime: rt}
+	if len(warm) > 0 {
+		opts.Warm = warm[0]
+	}
+	v, err := validate.New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(v.Close)
 	return v
 }
 
@@ -72,7 +77,12 @@ func sameIssues(got []validate.Issue, want []validate.ExpectedIssue) bool {
 // TestBwrapStrictPolicy runs the strict-policy table (bypass attempts and
 // look-alikes that must stay valid) through the sandboxed checker.
 func TestBwrapStrictPolicy(t *testing.T) {
-	v := newBwrapValidator(t)
+	// Cold checkers, and pre-started ones fed the code later: same verdicts.
+	t.Run("cold", func(t *testing.T) { strictTable(t, newBwrapValidator(t)) })
+	t.Run("warm", func(t *testing.T) { strictTable(t, newBwrapValidator(t, 2)) })
+}
+
+func strictTable(t *testing.T, v *validate.Validator) {
 	cases := validate.StrictPolicyCases()
 	if len(cases) < 40 {
 		t.Fatalf("the strict-policy table has %d cases, want at least 40", len(cases))

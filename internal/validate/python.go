@@ -6,6 +6,8 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"io"
+	"time"
 
 	"github.com/runblock/runblock/internal/sandbox"
 )
@@ -24,14 +26,14 @@ func (v *Validator) python(ctx context.Context, req Request, policy Policy) (Res
 	if err != nil {
 		return Result{}, fmt.Errorf("validate: encode checker request: %w", err)
 	}
-	lang := sandbox.Language{
-		Name:     "python-validate",
-		FileName: "check.py",
-		// -I: no environment, no user site, script dir not on sys.path;
-		// -S: no site module. The checker needs only the standard library.
-		Run: []string{v.pythonPath, "-I", "-S", "check.py"},
+	lang := v.pythonChecker()
+	var out *checkerOutput
+	if w := v.warm.take(); w != nil {
+		o, res, rerr := w.check(ctx, in, v.limits.WallTime)
+		out, err = v.judge(ctx, lang, o, res, rerr)
+	} else {
+		out, err = v.run(ctx, lang, sandbox.File{Name: "check.py", Content: checkerScript}, in)
 	}
-	out, err := v.run(ctx, lang, sandbox.File{Name: "check.py", Content: checkerScript}, in)
 	if err != nil {
 		return Result{}, err
 	}
@@ -40,6 +42,32 @@ func (v *Validator) python(ctx context.Context, req Request, policy Policy) (Res
 	}
 	return parseCheckerOutput(out.stdout.Bytes(), policy.Name)
 }
+
+func (v *Validator) pythonChecker() sandbox.Language {
+	return sandbox.Language{
+		Name:     "python-validate",
+		FileName: "check.py",
+		// -I: no environment, no user site, script dir not on sys.path;
+		// -S: no site module. The checker needs only the standard library.
+		Run: []string{v.pythonPath, "-I", "-S", "check.py"},
+	}
+}
+
+// startWarm starts a checker that imports its modules and then waits for
+// its request on stdin. Its wall limit covers the idle wait too; the pool
+// retires checkers well before it.
+func (v *Validator) startWarm(ctx context.Context, stdin io.Reader, out *checkerOutput) (sandbox.Result, error) {
+	lim := v.limits
+	lim.WallTime += warmMaxAge
+	return v.runtime.Run(ctx, sandbox.Request{
+		Language: v.pythonChecker(),
+		Files:    []sandbox.File{{Name: "check.py", Content: checkerScript}},
+		Stdin:    stdin, Stdout: &out.stdout, Stderr: &out.stderr, Limits: lim,
+	})
+}
+
+// warmMaxAge retires idle warm checkers, so none waits near its wall limit.
+const warmMaxAge = 60 * time.Second
 
 // parseCheckerOutput turns the checker's one JSON object into a Result.
 // Anything else (empty, truncated, two objects, nonsense positions) means the

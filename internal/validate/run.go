@@ -27,6 +27,11 @@ func (v *Validator) run(ctx context.Context, lang sandbox.Language, file sandbox
 		Stderr:   &out.stderr,
 		Limits:   v.limits,
 	})
+	return v.judge(ctx, lang, out, res, err)
+}
+
+// judge turns how a checker's sandbox ended into its output or an error.
+func (v *Validator) judge(ctx context.Context, lang sandbox.Language, out *checkerOutput, res sandbox.Result, err error) (*checkerOutput, error) {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return nil, fmt.Errorf("validate: %s: %w", lang.Name, ctxErr)
 	}

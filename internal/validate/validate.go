@@ -75,6 +75,9 @@ type Options struct {
 	DefaultPolicy string            // default "strict"
 	MaxCodeBytes  int               // default 64 KiB
 	Limits        sandbox.Limits    // zero fields take DefaultLimits
+	// Warm keeps this many Python checkers started ahead of requests (each
+	// holds a sandbox slot while it waits); 0 starts every check cold.
+	Warm int
 }
 
 // DefaultLimits bound one checker run: parsing is quick, so anything near
@@ -104,6 +107,7 @@ type Validator struct {
 	defaultPolicy string
 	maxCodeBytes  int
 	limits        sandbox.Limits
+	warm          *warmPool // nil: every check starts cold
 }
 
 // New checks opts and fills in defaults.
@@ -151,7 +155,17 @@ func New(opts Options) (*Validator, error) {
 	if _, ok := v.policies[v.defaultPolicy]; !ok {
 		return nil, fmt.Errorf("validate: default_policy: %w %q", ErrUnknownPolicy, v.defaultPolicy)
 	}
+	if opts.Warm > 0 {
+		v.warm = newWarmPool(opts.Warm, warmMaxAge, v.startWarm)
+	}
 	return v, nil
+}
+
+// Close ends the warm checkers (a no-op without them).
+func (v *Validator) Close() {
+	if v.warm != nil {
+		v.warm.close()
+	}
 }
 
 // Validate checks req. A Go error means the request was unacceptable

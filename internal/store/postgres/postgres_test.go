@@ -113,7 +113,7 @@ func TestMigrations(t *testing.T) {
 	}
 	var version int
 	var dirty bool
-	err = stores[0].pool.QueryRow(ctx, `SELECT version, dirty FROM `+migrationsTable).Scan(&version, &dirty)
+	err = stores[0].pool.QueryRow(ctx, `SELECT version, dirty FROM `+store.MigrationsTable).Scan(&version, &dirty)
 	if err != nil || version != 1 || dirty {
 		t.Fatalf("schema version = %d dirty=%v err=%v; want 1, clean", version, dirty, err)
 	}

@@ -4,20 +4,16 @@ import (
 	"context"
 	"database/sql"
 	"embed"
-	"errors"
 	"fmt"
 
 	"github.com/golang-migrate/migrate/v4"
 	migratesqlite "github.com/golang-migrate/migrate/v4/database/sqlite"
-	"github.com/golang-migrate/migrate/v4/source/iofs"
+
+	"github.com/runblock/runblock/internal/store"
 )
 
 //go:embed migrations/*.sql
 var migrationFS embed.FS
-
-// migrationsTable is not golang-migrate's default so that another component
-// using the same database file cannot collide with the store's history.
-const migrationsTable = "store_schema_migrations"
 
 // migrateUp applies pending migrations over a connection of its own (the
 // driver closes what it is given) and reports whether anything changed.
@@ -31,36 +27,10 @@ func runMigrations(ctx context.Context, dsn string, step func(*migrate.Migrate) 
 		return false, err
 	}
 	db.SetMaxOpenConns(1)
-	drv, err := migratesqlite.WithInstance(db, &migratesqlite.Config{MigrationsTable: migrationsTable})
+	drv, err := migratesqlite.WithInstance(db, &migratesqlite.Config{MigrationsTable: store.MigrationsTable})
 	if err != nil {
 		db.Close()
 		return false, fmt.Errorf("migrations: %w", err)
 	}
-	src, err := iofs.New(migrationFS, "migrations")
-	if err != nil {
-		drv.Close()
-		return false, fmt.Errorf("migrations: %w", err)
-	}
-	m, err := migrate.NewWithInstance("iofs", src, "sqlite", drv)
-	if err != nil {
-		src.Close()
-		drv.Close()
-		return false, fmt.Errorf("migrations: %w", err)
-	}
-	defer m.Close()
-	stop := context.AfterFunc(ctx, func() {
-		select {
-		case m.GracefulStop <- true:
-		default:
-		}
-	})
-	defer stop()
-	err = step(m)
-	if errors.Is(err, migrate.ErrNoChange) {
-		return false, ctx.Err()
-	}
-	if err != nil {
-		return false, fmt.Errorf("migrations: %w", err)
-	}
-	return true, ctx.Err()
+	return store.Migrate(ctx, migrationFS, "migrations", "sqlite", drv, step)
 }
