@@ -251,8 +251,12 @@ func (a *app) upkeep(ctx context.Context) {
 	}
 }
 
-// ready: the sandbox works, the store answers, and Redis (when used) answers.
-func (a *app) ready(ctx context.Context) error {
+// ready: the sandbox works, the store answers, and Redis (when used)
+// answers. With rate_limit.fail_open a Redis outage leaves the server ready
+// but degraded: taking every replica out of the balancer would defeat the
+// choice to keep serving.
+func (a *app) ready(ctx context.Context) ([]string, error) {
+	var degraded []string
 	var errs []error
 	if !a.sandboxReady(ctx) {
 		errs = append(errs, errors.New("sandbox check failed"))
@@ -262,10 +266,14 @@ func (a *app) ready(ctx context.Context) error {
 	}
 	if a.redis != nil {
 		if err := a.redis.Ping(ctx).Err(); err != nil {
-			errs = append(errs, fmt.Errorf("redis: %w", err))
+			if a.cfg.RateLimit.FailOpen {
+				degraded = append(degraded, "redis: "+err.Error()+" (runs admitted without quotas: fail_open; input to runs on other replicas fails)")
+			} else {
+				errs = append(errs, fmt.Errorf("redis: %w", err))
+			}
 		}
 	}
-	return errors.Join(errs...)
+	return degraded, errors.Join(errs...)
 }
 
 // sandboxReady runs a real probe, at most every few seconds: load

@@ -336,7 +336,7 @@ func checkHistoryAPI(t *testing.T, base string) {
 		"average_execution_time": time.Duration(wallSum / 7).Seconds(),
 		"by_language":            map[string]any{"python": 6.0, "c": 1.0},
 		"by_environment":         map[string]any{"server": 7.0},
-		"last_run_at":            histTime(t, all[0]["created_at"]).Truncate(time.Millisecond).Format("2006-01-02T15:04:05.000Z07:00"),
+		"last_run_at":            all[0]["created_at"], // every timestamp has the same format
 	})
 }
 
@@ -538,12 +538,12 @@ func TestContentAPI(t *testing.T) {
 	mine := bs["hello"]["my_stats"].(map[string]any)
 	median := time.Duration((histNanos(h1["execution_time"]) + histNanos(h2["execution_time"])) / 2).Seconds()
 	histExpectFields(t, "hello after two runs", mine, map[string]any{"runs": 2.0, "successes": 2.0, "median_execution_time": median})
-	// last_run_at is the start of the newest run, to the second.
+	// last_run_at is the start of the newest run, formatted like created_at.
 	hist := histList(t, ts.URL, "", 100)
 	if len(hist) != 3 || hist[0]["id"] != h2["id"] {
 		t.Fatalf("history: %v", hist)
 	}
-	if want := histTime(t, hist[0]["created_at"]).Truncate(time.Second).Format(time.RFC3339); mine["last_run_at"] != want {
+	if want := hist[0]["created_at"]; mine["last_run_at"] != want {
 		t.Errorf("last_run_at %v, want %v", mine["last_run_at"], want)
 	}
 }
@@ -795,5 +795,26 @@ func TestRetentionPrunesOldRuns(t *testing.T) {
 	}
 	if r, _ := histDo(t, "GET", ts.URL+"/api/v1/code/executions/"+old["id"].(string), "", ""); r.StatusCode != 404 {
 		t.Errorf("pruned run still readable: %d", r.StatusCode)
+	}
+}
+
+// Browser reports don't use the run quota, but they are rows in history, so
+// they have a quota of their own (six times the run quota).
+func TestReportsHaveTheirOwnQuota(t *testing.T) {
+	cfg := writeConfig(t, `{"rate_limit": {"per_role": {"anonymous": 1}}}`)
+	ts := startServer(t, nil, "--config", cfg)
+	api := ts.URL + "/api/v1/code"
+	report := `{"code":"print(1)","environment":"pyodide","status":"success","execution_time":0.01}`
+	for i := 0; i < 6; i++ {
+		if r, m := histDo(t, "POST", api+"/executions", "", report); r.StatusCode != 201 || r.Header.Get("RateLimit-Limit") != "6" {
+			t.Fatalf("report %d: %d %v %v", i, r.StatusCode, r.Header, m)
+		}
+	}
+	r, m := histDo(t, "POST", api+"/executions", "", report)
+	if r.StatusCode != 429 || r.Header.Get("Retry-After") == "" || m["code"] != "rate_limited" {
+		t.Fatalf("seventh report: %d %v %v", r.StatusCode, r.Header, m)
+	}
+	if r, m := histDo(t, "POST", api+"/execute", "", `{"code":"print(1)"}`); r.StatusCode != 200 {
+		t.Fatalf("the run quota was used by reports: %d %v", r.StatusCode, m)
 	}
 }

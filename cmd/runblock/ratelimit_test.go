@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net"
 	"net/http"
 	"slices"
@@ -447,9 +448,10 @@ func TestRedisDown(t *testing.T) {
 		if done, out, _ := checkShape(t, collect(ch)); done["status"] != "success" || out != "streamed\n" {
 			t.Fatalf("stream: %q %v", out, done)
 		}
-		// Still not ready: the operator must hear that Redis is down.
+		// Ready (fail_open keeps serving) but degraded: the operator must
+		// still hear that Redis is down.
 		resp, m = call(t, "GET", ts.URL+"/readyz", "", "")
-		if msg, _ := m["error"].(string); resp.StatusCode != 503 || !strings.Contains(msg, "redis") {
+		if w := fmt.Sprint(m["warnings"]); resp.StatusCode != 200 || m["status"] != "degraded" || !strings.Contains(w, "redis") {
 			t.Fatalf("readyz: %d %v", resp.StatusCode, m)
 		}
 		if log := logs.String(); !strings.Contains(log, "rate limiter unavailable; admitting run (fail_open)") {

@@ -108,7 +108,7 @@ func (c *Catalog) server(f *facts, available bool) Environment {
 		},
 		Capabilities: []string{
 			"Live output streaming (Server-Sent Events)", "Interactive input() while the program runs",
-			"Stop at any time", "Python packages installed on the server (numpy, pandas, matplotlib)",
+			"Stop at any time", packagesCapability(f.packages),
 			"Compiled languages with a separate compile step",
 		},
 		Limitations: []string{
@@ -193,4 +193,21 @@ func (c *Catalog) probe(ctx context.Context) *facts {
 		}
 	}
 	return f
+}
+
+// packagesCapability names the teaching libraries the probe actually found.
+func packagesCapability(pkgs []string) string {
+	var found []string
+	for _, want := range []string{"numpy", "pandas", "matplotlib"} {
+		for _, p := range pkgs {
+			if strings.HasPrefix(strings.ToLower(p), want+"==") {
+				found = append(found, want)
+				break
+			}
+		}
+	}
+	if len(found) == 0 {
+		return "Python standard library"
+	}
+	return "Python packages installed on the server (" + strings.Join(found, ", ") + ")"
 }

@@ -276,8 +276,8 @@ func (c *Config) Validate() error {
 		default:
 			bad("rate_limit.per_role."+role, "unknown role (anonymous, user, author, service)")
 		}
-		if n < 0 {
-			bad("rate_limit.per_role."+role, "must not be negative")
+		if n < 0 || n > 1_000_000 {
+			bad("rate_limit.per_role."+role, "must be from 0 (unlimited) to 1000000 runs per period")
 		}
 	}
 	if c.Auth.HS256Secret == "" && c.Auth.PublicKeyFile == "" && c.Auth.JWKSURL == "" && !c.Auth.AllowAnonymous {

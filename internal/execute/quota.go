@@ -19,7 +19,24 @@ func (s *Service) checkQuota(ctx context.Context, who Caller, consume bool) (*ra
 	if s.lim == nil || !ok {
 		return nil, nil
 	}
-	key := "user:" + who.UserID
+	return s.decide(ctx, "user:"+who.UserID, lim, consume)
+}
+
+// reportFactor sizes the quota for runs the browser reports: the server
+// does no work for them, but each one is a row in history.
+const reportFactor = 6
+
+// AllowReport counts one browser-reported run against its own quota.
+func (s *Service) AllowReport(ctx context.Context, who Caller) (*ratelimit.Decision, error) {
+	lim, ok := s.cfg.RateLimits[who.Role]
+	if s.lim == nil || !ok {
+		return nil, nil
+	}
+	lim.Rate *= reportFactor
+	return s.decide(ctx, "report:"+who.UserID, lim, true)
+}
+
+func (s *Service) decide(ctx context.Context, key string, lim ratelimit.Limit, consume bool) (*ratelimit.Decision, error) {
 	var d ratelimit.Decision
 	var err error
 	if consume {

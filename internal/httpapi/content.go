@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/runblock/runblock/internal/apperr"
 	"github.com/runblock/runblock/internal/auth"
@@ -38,7 +37,7 @@ func toBlockStats(b store.BlockStats, withUsers bool) *blockStatsJSON {
 		j.Users = b.Users
 	}
 	if b.LastRunAt != nil {
-		t := b.LastRunAt.UTC().Format(time.RFC3339)
+		t := formatTime(*b.LastRunAt)
 		j.LastRunAt = &t
 	}
 	return j

@@ -12,11 +12,17 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
 	running, waiting := s.Exec.Busy()
+	var degraded []string
 	if s.Ready != nil {
-		if err := s.Ready(r.Context()); err != nil {
+		var err error
+		if degraded, err = s.Ready(r.Context()); err != nil {
 			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "error": err.Error(), "running": running, "waiting": waiting})
 			return
 		}
+	}
+	if len(degraded) > 0 {
+		writeJSON(w, http.StatusOK, map[string]any{"status": "degraded", "warnings": degraded, "running": running, "waiting": waiting})
+		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "running": running, "waiting": waiting})
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/runblock/runblock/internal/apperr"
+	"github.com/runblock/runblock/internal/execute"
 	"github.com/runblock/runblock/internal/store"
 )
 
@@ -30,18 +31,22 @@ type executionJSON struct {
 	FinishedAt      *string `json:"finished_at"`
 }
 
+// formatTime is how every timestamp leaves the API: RFC 3339 in UTC, with
+// the store's microsecond precision.
+func formatTime(t time.Time) string { return t.UTC().Format(time.RFC3339Nano) }
+
 func toExecutionJSON(e store.Execution) executionJSON {
 	j := executionJSON{
 		ID: e.ID, Language: e.Language, Environment: e.Environment, Status: e.Status, ExitCode: e.ExitCode,
 		ExecutionTime: e.WallTime.Seconds(), CPUTime: e.CPUTime.Seconds(), MemoryPeakBytes: e.MemoryPeakBytes,
 		Truncated: e.Truncated, Code: e.Code, Output: e.Output, ContentID: e.ContentID, CodeBlockID: e.CodeBlockID,
-		CreatedAt: e.CreatedAt.UTC().Format(time.RFC3339Nano),
+		CreatedAt: formatTime(e.CreatedAt),
 	}
 	if e.ErrorOutput != "" {
 		j.Error = &e.ErrorOutput
 	}
 	if e.FinishedAt != nil {
-		f := e.FinishedAt.UTC().Format(time.RFC3339Nano)
+		f := formatTime(*e.FinishedAt)
 		j.FinishedAt = &f
 	}
 	return j
@@ -151,6 +156,11 @@ func (s *Server) handleReportExecution(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	quota, err := s.Exec.AllowReport(r.Context(), caller(who))
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	now := time.Now()
 	e := store.Execution{
 		UserID: who.UserID, Language: "python", Environment: "pyodide", Status: req.Status, ExitCode: req.ExitCode,
@@ -165,5 +175,6 @@ func (s *Server) handleReportExecution(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, s.storeError(err))
 		return
 	}
+	setHeaders(w, execute.QuotaHeaders(quota))
 	writeJSON(w, http.StatusCreated, toExecutionJSON(e))
 }

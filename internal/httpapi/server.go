@@ -16,7 +16,9 @@ import (
 )
 
 // Deps are what the handlers need. Ready reports whether the server can take
-// runs (sandbox usable, store reachable); nil means always ready.
+// runs (sandbox usable, store reachable; an error means not ready) and what
+// works in a degraded way (ready, but an operator should know); nil means
+// always ready.
 type Deps struct {
 	Exec         *execute.Service
 	Registry     *execute.Registry // live runs on this replica; made when nil
@@ -27,7 +29,7 @@ type Deps struct {
 	Content      Lessons           // nil: no lessons
 	Environments Environments
 	CORS         CORS
-	Ready        func(ctx context.Context) error
+	Ready        func(ctx context.Context) (degraded []string, err error)
 	Logger       *slog.Logger
 	MaxBodyBytes int64
 }

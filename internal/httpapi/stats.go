@@ -57,7 +57,7 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 			resp.ByEnvironment = st.ByEnvironment
 		}
 		if st.LastRunAt != nil {
-			t := st.LastRunAt.UTC().Format("2006-01-02T15:04:05.000Z07:00")
+			t := formatTime(*st.LastRunAt)
 			resp.LastRunAt = &t
 		}
 	}
