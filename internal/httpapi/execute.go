@@ -29,14 +29,9 @@ type executeResponse struct {
 }
 
 func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
-	who, err := s.identify(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	var req execute.Request
-	if err := s.decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	who, ok := s.identifyAndDecode(w, r, &req)
+	if !ok {
 		return
 	}
 	var stdout, stderr lockedBuffer

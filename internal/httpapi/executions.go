@@ -14,14 +14,9 @@ type stdinRequest struct {
 // handleStdin feeds input to a running program: {"data": "Ada\n"}, and
 // {"eof": true} to close its stdin.
 func (s *Server) handleStdin(w http.ResponseWriter, r *http.Request) {
-	who, err := s.identify(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	var req stdinRequest
-	if err := s.decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	who, ok := s.identifyAndDecode(w, r, &req)
+	if !ok {
 		return
 	}
 	if req.Data == "" && !req.EOF {

@@ -129,16 +129,12 @@ type reportRequest struct {
 var reportableStatus = map[string]bool{"success": true, "error": true, "timeout": true, "memory_limit": true, "cancelled": true}
 
 func (s *Server) handleReportExecution(w http.ResponseWriter, r *http.Request) {
-	who, err := s.identify(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	var req reportRequest
-	if err := s.decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	who, ok := s.identifyAndDecode(w, r, &req)
+	if !ok {
 		return
 	}
+	var err error
 	switch {
 	case req.Environment != "pyodide":
 		err = apperr.New(apperr.Invalid, "invalid_environment", "only browser runs (environment \"pyodide\") are reported; server runs are recorded by the server")

@@ -25,3 +25,17 @@ func (s *Server) identify(r *http.Request) (auth.Identity, error) {
 	}
 	return id, err
 }
+
+// identifyAndDecode is the prologue of every handler that takes a body:
+// who is calling, then the JSON request. false means an error was answered.
+func (s *Server) identifyAndDecode(w http.ResponseWriter, r *http.Request, dst any) (auth.Identity, bool) {
+	who, err := s.identify(r)
+	if err == nil {
+		err = s.decodeJSON(w, r, dst)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return who, false
+	}
+	return who, true
+}

@@ -15,14 +15,9 @@ import (
 // it runs: start, output/error chunks as the program writes them, and
 // exactly one complete, always last.
 func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
-	who, err := s.identify(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
 	var req execute.Request
-	if err := s.decodeJSON(w, r, &req); err != nil {
-		s.writeError(w, r, err)
+	who, ok := s.identifyAndDecode(w, r, &req)
+	if !ok {
 		return
 	}
 	ctx, cancel := context.WithCancel(r.Context())

@@ -47,10 +47,9 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 		}
 		total = res
 		if res.Status != sandbox.StatusSuccess {
+			// A compiler that fails, times out or runs out of memory ends
+			// the run with that status, attributed to the compile step.
 			total.Stage = sandbox.StageCompile
-			if res.Status == sandbox.StatusSuccess || res.Status == "" {
-				total.Status = sandbox.StatusError
-			}
 			total.WallTime = time.Since(start)
 			total.Truncated = out.Truncated()
 			return total, nil
