@@ -63,6 +63,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	if a.rt, err = newRuntime(ctx, cfg, log); err != nil {
 		return nil, err
 	}
+	a.closers = append(a.closers, func() { a.rt.Close() })
 	if a.exec, err = newExecService(a.rt, cfg, log); err != nil {
 		return nil, err
 	}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/runblock/runblock/internal/sandbox"
+	"github.com/runblock/runblock/internal/sandbox/cgroup"
 )
 
 // Run places the files in a private directory, runs the optional compile step
@@ -25,7 +26,7 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 	}
 	defer func() { r.slots <- uid }()
 
-	id := r.instance + "-" + newID()
+	id := cgroup.GroupName(r.instance, newID())
 	dir := filepath.Join(r.cfg.WorkDir, id)
 	if err := r.prepareDir(dir, uid, lang, req.Files); err != nil {
 		return sandbox.Result{}, err
@@ -139,7 +140,6 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--setenv", "MPLCONFIGDIR", "/tmp",
 		"--seccomp", "3",
 		"--json-status-fd", "4",
-		"--block-fd", "5",
 		"--",
 	)
 	return append(a, s.argv...)

@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -59,6 +60,7 @@ type Runtime struct {
 	slots    chan int
 	seccomp  []byte
 	prlimit  string
+	janitor  *os.File // write end of the janitor's stdin; see janitor.go
 	dropPriv bool
 	log      *slog.Logger
 }
@@ -92,7 +94,11 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err != nil {
 		return nil, fmt.Errorf("bwrap: prlimit (util-linux) not found: %w", err)
 	}
-	r := &Runtime{cfg: cfg, instance: strconv.Itoa(os.Getpid()), log: cfg.Logger, dropPriv: os.Geteuid() == 0, prlimit: prlimit}
+	// The instance prefix names this process (so a successor can tell whether
+	// it is gone) and this runtime (so several runtimes in one process, as in
+	// tests, never clean up each other's sandboxes).
+	instance := strconv.Itoa(os.Getpid()) + "." + newID()[:8]
+	r := &Runtime{cfg: cfg, instance: instance, log: cfg.Logger, dropPriv: os.Geteuid() == 0, prlimit: prlimit}
 	if !r.dropPriv && !cfg.AllowWeak {
 		return nil, errors.New("bwrap: must start as root to run sandboxes under a separate unprivileged uid (or allow a weak sandbox)")
 	}
@@ -118,6 +124,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err := r.cleanStale(ctx); err != nil {
 		return nil, err
 	}
+	if err := r.startJanitor(); err != nil {
+		return nil, err
+	}
 	r.slots = make(chan int, cfg.Slots)
 	for i := 0; i < cfg.Slots; i++ {
 		r.slots <- cfg.UIDBase + i
@@ -140,7 +149,8 @@ func (r *Runtime) Limits() sandbox.Limits { return r.cfg.Defaults }
 // is gone, so a crash leaves nothing behind after the next start.
 func (r *Runtime) cleanStale(ctx context.Context) error {
 	alive := func(inst string) bool {
-		pid, err := strconv.Atoi(inst)
+		pidPart, _, _ := strings.Cut(inst, ".")
+		pid, err := strconv.Atoi(pidPart)
 		if err != nil || pid <= 0 {
 			return false
 		}

@@ -79,11 +79,10 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	defer p.closeAll()
 	secR, secW, err1 := p.pipe()
 	stR, stW, err2 := p.pipe()
-	blR, blW, err3 := p.pipe()
-	inR, inW, err4 := p.pipe()
-	outR, outW, err5 := p.pipe()
-	errR, errW, err6 := p.pipe()
-	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
+	inR, inW, err3 := p.pipe()
+	outR, outW, err4 := p.pipe()
+	errR, errW, err5 := p.pipe()
+	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
 		return res, fmt.Errorf("bwrap: pipes: %w", err)
 	}
 	// The filter is a few KB, far below the pipe buffer, so this can't block.
@@ -93,11 +92,23 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	secW.Close()
 
 	argv := append(rlimitArgv(r.prlimit, s.limits), r.cfg.BwrapPath)
+	if grp != nil {
+		// Without atomic placement (v1) the first process, already running
+		// as the sandbox uid, joins the group itself before it starts
+		// anything: no process of the sandbox ever runs outside it.
+		files, err := grp.Delegate(s.uid)
+		if err != nil {
+			return res, err
+		}
+		if len(files) > 0 {
+			argv = append(append([]string{"/bin/sh", "-c", joinScript, "sh", fmt.Sprint(len(files))}, files...), argv...)
+		}
+	}
 	cmd := exec.Command(argv[0], append(argv[1:], r.args(s)...)...)
 	cmd.Env = []string{} // sandboxed code can read bwrap's own environment
 	cmd.Dir = "/"
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
-	cmd.ExtraFiles = []*os.File{secR, stW, blR}
+	cmd.ExtraFiles = []*os.File{secR, stW}
 	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if r.dropPriv {
 		attr.Credential = &syscall.Credential{Uid: uint32(s.uid), Gid: uint32(s.uid), Groups: []uint32{}}
@@ -112,7 +123,7 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 		return res, fmt.Errorf("bwrap: start: %w", err)
 	}
 	// Our copies of the child's ends must go, or EOF never comes.
-	for _, f := range []*os.File{secR, stW, blR, inR, outW, errW} {
+	for _, f := range []*os.File{secR, stW, inR, outW, errW} {
 		f.Close()
 	}
 	waitCh := make(chan error, 1)
@@ -125,14 +136,9 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 		msg, _ := io.ReadAll(io.LimitReader(errR, 4096))
 		return res, fmt.Errorf("bwrap: sandbox did not start: %v: %s", err, strings.TrimSpace(string(msg)))
 	}
-	if grp != nil {
-		if _, atomic := grp.FD(); !atomic {
-			if err := grp.Place(pid); err != nil {
-				_ = cmd.Process.Kill()
-				<-waitCh
-				return res, err
-			}
-		}
+	pidfd := openInit(pid, s.id)
+	if pidfd >= 0 {
+		defer unix.Close(pidfd)
 	}
 
 	var readers sync.WaitGroup
@@ -145,12 +151,7 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	go drain(errR, s.stderr)
 	go pumpStdin(inW, s.stdin)
 
-	// Nothing of the learner's program has run before this byte is written.
 	start := time.Now()
-	if _, err := blW.Write([]byte{1}); err != nil {
-		r.log.Warn("bwrap block fd", "err", err)
-	}
-	blW.Close()
 
 	timer := time.NewTimer(s.limits.WallTime)
 	defer timer.Stop()
@@ -166,6 +167,9 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 		reason = killedFlood
 	}
 	if reason != notKilled {
+		if pidfd >= 0 {
+			_ = unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0)
+		}
 		if grp != nil {
 			_ = grp.Kill()
 		}
@@ -202,6 +206,30 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 		res.ExitCode, res.Signal = -1, "SIGKILL"
 	}
 	return res, nil
+}
+
+// joinScript moves the shell into each cgroup.procs file named by its
+// arguments ($1 is their count), then execs the rest of its arguments.
+const joinScript = `n=$1; shift
+while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 126; shift; n=$((n-1)); done
+exec "$@"`
+
+// openInit returns a pidfd for the sandbox's PID 1, or -1 when it is gone
+// already. A pidfd can't point at a recycled pid later, and the cgroup check
+// rules out one recycled before it was opened. Killing PID 1 tears down the
+// whole PID namespace at once: the kernel kills every member and refuses
+// new ones.
+func openInit(pid int, group string) int {
+	fd, err := unix.PidfdOpen(pid, 0)
+	if err != nil {
+		return -1
+	}
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/cgroup", pid))
+	if err != nil || !strings.Contains(string(b), "/"+group+"\n") {
+		unix.Close(fd)
+		return -1
+	}
+	return fd
 }
 
 // readChildPID reads bwrap's JSON status until it names the sandbox's pid.

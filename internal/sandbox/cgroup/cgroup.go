@@ -35,6 +35,9 @@ type Manager interface {
 	Create(name string, l Limits) (Group, error)
 	// CleanStale kills and removes groups left by instances that are gone.
 	CleanStale(ctx context.Context, alive func(instance string) bool) error
+	// Globs match every group of one instance (for a clean-up that must
+	// work after this process is gone).
+	Globs(instance string) []string
 }
 
 // Group is one sandbox's control group.
@@ -42,8 +45,11 @@ type Group interface {
 	// FD returns a directory fd for SysProcAttr.CgroupFD when the hierarchy
 	// supports atomic placement at clone time (v2); ok is false otherwise.
 	FD() (fd int, ok bool)
-	// Place moves pid (and so all its future children) into the group.
-	Place(pid int) error
+	// Delegate lets uid move itself into the group, for hierarchies without
+	// atomic placement (v1): the sandbox's first process joins its group
+	// before it starts anything. It returns the files to write the pid to;
+	// none when FD placement is used.
+	Delegate(uid int) ([]string, error)
 	Stats() (Stats, error)
 	// Kill sends SIGKILL to every process in the group.
 	Kill() error

@@ -12,7 +12,13 @@ import (
 
 // v1 controllers we create a directory in for every group. cpu and cpuacct
 // may be co-mounted ("cpu,cpuacct"); dirs() de-duplicates by path.
-var v1Controllers = []string{"memory", "pids", "cpu", "cpuacct", "freezer"}
+//
+// No freezer: a group frozen by a server that then dies stays frozen, and
+// its processes can't act on SIGKILL until someone thaws them. A fork bomb
+// can't outrun the kill anyway: the runtime kills the sandbox's PID 1
+// first, after which the kernel refuses new processes in that namespace,
+// and the pids limit bounds what there is to kill.
+var v1Controllers = []string{"memory", "pids", "cpu", "cpuacct"}
 
 type v1Manager struct {
 	root, parent string
@@ -92,6 +98,19 @@ func (m *v1Manager) Create(name string, l Limits) (Group, error) {
 	return g, nil
 }
 
+func (m *v1Manager) Globs(instance string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, mount := range m.mounts {
+		g := filepath.Join(mount, m.parent, GroupName(instance, "*"))
+		if !seen[g] {
+			seen[g] = true
+			out = append(out, g)
+		}
+	}
+	return out
+}
+
 func (m *v1Manager) CleanStale(ctx context.Context, alive func(string) bool) error {
 	for _, mount := range m.mounts {
 		entries, err := os.ReadDir(filepath.Join(mount, m.parent))
@@ -130,13 +149,19 @@ func (g *v1Group) uniqueDirs() []string {
 
 func (g *v1Group) FD() (int, bool) { return -1, false }
 
-func (g *v1Group) Place(pid int) error {
+// Delegate chowns each controller's cgroup.procs to uid. A v1 task may move
+// itself into a group whose cgroup.procs it can write; it can't move out,
+// since the parents stay root's.
+func (g *v1Group) Delegate(uid int) ([]string, error) {
+	var files []string
 	for _, dir := range g.uniqueDirs() {
-		if err := writeFile(filepath.Join(dir, "cgroup.procs"), strconv.Itoa(pid)); err != nil {
-			return err
+		f := filepath.Join(dir, "cgroup.procs")
+		if err := os.Chown(f, uid, uid); err != nil {
+			return nil, fmt.Errorf("cgroup: delegate %s: %w", f, err)
 		}
+		files = append(files, f)
 	}
-	return nil
+	return files, nil
 }
 
 func (g *v1Group) Stats() (Stats, error) {
@@ -158,10 +183,9 @@ func (g *v1Group) Stats() (Stats, error) {
 	return s, nil
 }
 
-// Kill freezes the group first so a fork bomb can't outrun the kill loop.
+// Kill sends SIGKILL to every process in the group; Remove repeats it
+// until the group is empty.
 func (g *v1Group) Kill() error {
-	fr := g.dirs["freezer"]
-	frozen := writeFile(filepath.Join(fr, "freezer.state"), "FROZEN") == nil
 	for _, dir := range g.uniqueDirs() {
 		pids, err := procs(dir)
 		if err != nil && !os.IsNotExist(err) {
@@ -170,9 +194,6 @@ func (g *v1Group) Kill() error {
 		for _, p := range pids {
 			_ = syscall.Kill(p, syscall.SIGKILL)
 		}
-	}
-	if frozen {
-		_ = writeFile(filepath.Join(fr, "freezer.state"), "THAWED")
 	}
 	return nil
 }

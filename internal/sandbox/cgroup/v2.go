@@ -61,6 +61,10 @@ func (m *v2Manager) Create(name string, l Limits) (Group, error) {
 	return g, nil
 }
 
+func (m *v2Manager) Globs(instance string) []string {
+	return []string{filepath.Join(m.base, GroupName(instance, "*"))}
+}
+
 func (m *v2Manager) CleanStale(ctx context.Context, alive func(string) bool) error {
 	entries, err := os.ReadDir(m.base)
 	if err != nil {
@@ -84,9 +88,8 @@ type v2Group struct {
 
 func (g *v2Group) FD() (int, bool) { return g.fd, g.fd >= 0 }
 
-func (g *v2Group) Place(pid int) error {
-	return writeFile(filepath.Join(g.dir, "cgroup.procs"), strconv.Itoa(pid))
-}
+// Delegate: v2 places the first process at clone time through FD.
+func (g *v2Group) Delegate(int) ([]string, error) { return nil, nil }
 
 func (g *v2Group) Stats() (Stats, error) {
 	var s Stats
