@@ -21,7 +21,7 @@ func (r *Runtime) Check(ctx context.Context) sandbox.Report {
 		}
 	}
 	add("bwrap", true, true, r.cfg.BwrapPath)
-	add("unprivileged uid", r.dropPriv, true, fmt.Sprintf("sandboxes run as uids %d..%d", r.cfg.UIDBase, r.cfg.UIDBase+r.cfg.Slots-1))
+	add("unprivileged uid", r.dropPriv, true, fmt.Sprintf("sandboxes run as %d leased uids from %d", len(r.uids), r.uids[0]))
 	add("cgroups", r.cg != nil, true, "mode "+r.Mode()+" (memory, pids, cpu limits; whole-tree kill)")
 	actions, err := os.ReadFile("/proc/sys/kernel/seccomp/actions_avail")
 	add("seccomp", err == nil && strings.Contains(string(actions), "errno"), true, "allowlist, default EPERM, "+fmt.Sprint(len(r.seccomp)/8)+" BPF instructions")

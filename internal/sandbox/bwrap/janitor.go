@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 
 	"github.com/runblock/runblock/internal/sandbox/cgroup"
@@ -12,16 +14,20 @@ import (
 
 // janitorScript waits until its stdin reaches EOF, which happens when the
 // process that started it is gone for any reason (kill -9 included), then
-// kills every process in that instance's sandbox cgroups and removes them
-// and the run directories. $1 is the run-directory glob, the rest are
-// cgroup globs. bubblewrap's --die-with-parent does not cover a sandbox
-// still being set up when its parent dies; the cgroups do, since every
-// sandbox process joins its cgroup before it starts anything.
+// kills every process running as one of that runtime's sandbox uids ($1),
+// removes the runtime's cgroups (the other arguments are their globs) and
+// run directories ($2). bubblewrap's --die-with-parent does not cover a
+// sandbox still being set up when its parent dies, and such a sandbox may
+// not be in its cgroup yet, but it always runs as its uid. The janitor holds
+// the uid leases until it is done, so no new sandbox can use them meanwhile.
 const janitorScript = `while read -r _; do :; done
-work=$1; shift
+uids=$1; work=$2; shift 2
 i=0
 while [ $i -lt 100 ]; do
 	left=0
+	for u in $uids; do
+		if pgrep -U "$u" >/dev/null; then pkill -9 -U "$u"; left=1; fi
+	done
 	for pat in "$@"; do
 		for d in $pat; do
 			[ -d "$d" ] || continue
@@ -39,19 +45,28 @@ for d in $work; do rm -rf "$d"; done
 // startJanitor starts the clean-up process for this instance. It runs in
 // its own session with no parent-death signal, so it outlives this process.
 func (r *Runtime) startJanitor() error {
-	if r.cg == nil {
-		return nil
+	var globs []string
+	if r.cg != nil {
+		globs = r.cg.Globs(r.instance)
 	}
 	pr, pw, err := os.Pipe()
 	if err != nil {
 		return err
 	}
-	args := append([]string{"-c", janitorScript, "janitor", filepath.Join(r.cfg.WorkDir, cgroup.GroupName(r.instance, "*"))},
-		r.cg.Globs(r.instance)...)
+	uids := make([]string, 0, len(r.uids))
+	if r.dropPriv {
+		for _, u := range r.uids {
+			uids = append(uids, strconv.Itoa(u))
+		}
+	}
+	args := append([]string{"-c", janitorScript, "janitor", strings.Join(uids, " "),
+		filepath.Join(r.cfg.WorkDir, cgroup.GroupName(r.instance, "*"))},
+		globs...)
 	cmd := exec.Command("/bin/sh", args...)
 	cmd.Env = []string{"PATH=/usr/bin:/bin"}
 	cmd.Dir = "/"
 	cmd.Stdin = pr
+	cmd.ExtraFiles = r.leases // it keeps the uids leased until it is done
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
 	if err := cmd.Start(); err != nil {
 		pr.Close()
@@ -64,8 +79,10 @@ func (r *Runtime) startJanitor() error {
 	return nil
 }
 
-// Close ends the runtime: its janitor removes whatever is left.
+// Close ends the runtime: its janitor removes whatever is left and then
+// gives the uids back.
 func (r *Runtime) Close() error {
+	releaseAll(r.leases)
 	if r.janitor != nil {
 		return r.janitor.Close()
 	}

@@ -140,6 +140,7 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--setenv", "MPLCONFIGDIR", "/tmp",
 		"--seccomp", "3",
 		"--json-status-fd", "4",
+		"--block-fd", "5",
 		"--",
 	)
 	return append(a, s.argv...)

@@ -29,7 +29,8 @@ var _ sandbox.Checker = (*Runtime)(nil)
 type Config struct {
 	BwrapPath    string         // /usr/bin/bwrap
 	WorkDir      string         // per-run directories; /tmp/runblock-boxes
-	UIDBase      int            // first sandbox uid (and gid); 61000
+	UIDBase      int            // lowest sandbox uid (and gid) to lease; 61000
+	LeaseDir     string         // uid lease locks, host-wide; /run/runblock-uids
 	Slots        int            // concurrent sandboxes = uids used; 16
 	CgroupRoot   string         // /sys/fs/cgroup
 	CgroupParent string         // runblock
@@ -60,7 +61,9 @@ type Runtime struct {
 	slots    chan int
 	seccomp  []byte
 	prlimit  string
-	janitor  *os.File // write end of the janitor's stdin; see janitor.go
+	janitor  *os.File   // write end of the janitor's stdin; see janitor.go
+	uids     []int      // leased sandbox uids, one per slot
+	leases   []*os.File // their lock files; see uids.go
 	dropPriv bool
 	log      *slog.Logger
 }
@@ -73,6 +76,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	}
 	if cfg.WorkDir == "" {
 		cfg.WorkDir = filepath.Join(os.TempDir(), "runblock-boxes")
+	}
+	if cfg.LeaseDir == "" {
+		cfg.LeaseDir = "/run/runblock-uids"
 	}
 	if cfg.UIDBase == 0 {
 		cfg.UIDBase = 61000
@@ -124,12 +130,24 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err := r.cleanStale(ctx); err != nil {
 		return nil, err
 	}
+	// A uid per slot, leased host-wide: no other runtime on this host can
+	// run sandboxes as these uids, so the janitor can kill by uid.
+	if r.dropPriv {
+		if r.uids, r.leases, err = leaseUIDs(cfg.LeaseDir, cfg.UIDBase, cfg.Slots); err != nil {
+			return nil, err
+		}
+	} else {
+		for i := 0; i < cfg.Slots; i++ {
+			r.uids = append(r.uids, os.Geteuid())
+		}
+	}
 	if err := r.startJanitor(); err != nil {
+		releaseAll(r.leases)
 		return nil, err
 	}
 	r.slots = make(chan int, cfg.Slots)
-	for i := 0; i < cfg.Slots; i++ {
-		r.slots <- cfg.UIDBase + i
+	for _, uid := range r.uids {
+		r.slots <- uid
 	}
 	return r, nil
 }
@@ -161,10 +179,11 @@ func (r *Runtime) cleanStale(ctx context.Context) error {
 		return err
 	}
 	for _, e := range entries {
-		if !alive(cgroup.InstanceOf(e.Name())) {
-			if err := os.RemoveAll(filepath.Join(r.cfg.WorkDir, e.Name())); err != nil {
-				return fmt.Errorf("bwrap: clean stale %s: %w", e.Name(), err)
-			}
+		if strings.HasPrefix(e.Name(), ".") || alive(cgroup.InstanceOf(e.Name())) {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(r.cfg.WorkDir, e.Name())); err != nil {
+			return fmt.Errorf("bwrap: clean stale %s: %w", e.Name(), err)
 		}
 	}
 	if r.cg != nil {

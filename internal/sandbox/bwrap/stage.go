@@ -79,10 +79,11 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	defer p.closeAll()
 	secR, secW, err1 := p.pipe()
 	stR, stW, err2 := p.pipe()
-	inR, inW, err3 := p.pipe()
-	outR, outW, err4 := p.pipe()
-	errR, errW, err5 := p.pipe()
-	if err := errors.Join(err1, err2, err3, err4, err5); err != nil {
+	blR, blW, err3 := p.pipe()
+	inR, inW, err4 := p.pipe()
+	outR, outW, err5 := p.pipe()
+	errR, errW, err6 := p.pipe()
+	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
 		return res, fmt.Errorf("bwrap: pipes: %w", err)
 	}
 	// The filter is a few KB, far below the pipe buffer, so this can't block.
@@ -92,23 +93,11 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	secW.Close()
 
 	argv := append(rlimitArgv(r.prlimit, s.limits), r.cfg.BwrapPath)
-	if grp != nil {
-		// Without atomic placement (v1) the first process, already running
-		// as the sandbox uid, joins the group itself before it starts
-		// anything: no process of the sandbox ever runs outside it.
-		files, err := grp.Delegate(s.uid)
-		if err != nil {
-			return res, err
-		}
-		if len(files) > 0 {
-			argv = append(append([]string{"/bin/sh", "-c", joinScript, "sh", fmt.Sprint(len(files))}, files...), argv...)
-		}
-	}
 	cmd := exec.Command(argv[0], append(argv[1:], r.args(s)...)...)
 	cmd.Env = []string{} // sandboxed code can read bwrap's own environment
 	cmd.Dir = "/"
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
-	cmd.ExtraFiles = []*os.File{secR, stW}
+	cmd.ExtraFiles = []*os.File{secR, stW, blR}
 	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if r.dropPriv {
 		attr.Credential = &syscall.Credential{Uid: uint32(s.uid), Gid: uint32(s.uid), Groups: []uint32{}}
@@ -123,11 +112,15 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 		return res, fmt.Errorf("bwrap: start: %w", err)
 	}
 	// Our copies of the child's ends must go, or EOF never comes.
-	for _, f := range []*os.File{secR, stW, inR, outW, errW} {
+	for _, f := range []*os.File{secR, stW, blR, inR, outW, errW} {
 		f.Close()
 	}
 	waitCh := make(chan error, 1)
 	go func() { waitCh <- cmd.Wait() }()
+	atomic := true
+	if grp != nil {
+		_, atomic = grp.FD()
+	}
 
 	pid, err := readChildPID(stR, 10*time.Second)
 	if err != nil {
@@ -135,6 +128,13 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 		<-waitCh
 		msg, _ := io.ReadAll(io.LimitReader(errR, 4096))
 		return res, fmt.Errorf("bwrap: sandbox did not start: %v: %s", err, strings.TrimSpace(string(msg)))
+	}
+	if !atomic {
+		if err := grp.Place(pid); err != nil {
+			_ = cmd.Process.Kill()
+			<-waitCh
+			return res, err
+		}
 	}
 	pidfd := openInit(pid, s.id)
 	if pidfd >= 0 {
@@ -151,7 +151,12 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	go drain(errR, s.stderr)
 	go pumpStdin(inW, s.stdin)
 
+	// Nothing of the learner's program has run before this byte is written.
 	start := time.Now()
+	if _, err := blW.Write([]byte{1}); err != nil {
+		r.log.Warn("bwrap block fd", "err", err)
+	}
+	blW.Close()
 
 	timer := time.NewTimer(s.limits.WallTime)
 	defer timer.Stop()
@@ -207,12 +212,6 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	}
 	return res, nil
 }
-
-// joinScript moves the shell into each cgroup.procs file named by its
-// arguments ($1 is their count), then execs the rest of its arguments.
-const joinScript = `n=$1; shift
-while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 126; shift; n=$((n-1)); done
-exec "$@"`
 
 // openInit returns a pidfd for the sandbox's PID 1, or -1 when it is gone
 // already. A pidfd can't point at a recycled pid later, and the cgroup check

@@ -45,11 +45,8 @@ type Group interface {
 	// FD returns a directory fd for SysProcAttr.CgroupFD when the hierarchy
 	// supports atomic placement at clone time (v2); ok is false otherwise.
 	FD() (fd int, ok bool)
-	// Delegate lets uid move itself into the group, for hierarchies without
-	// atomic placement (v1): the sandbox's first process joins its group
-	// before it starts anything. It returns the files to write the pid to;
-	// none when FD placement is used.
-	Delegate(uid int) ([]string, error)
+	// Place moves pid (and so all its future children) into the group.
+	Place(pid int) error
 	Stats() (Stats, error)
 	// Kill sends SIGKILL to every process in the group.
 	Kill() error

@@ -88,8 +88,9 @@ type v2Group struct {
 
 func (g *v2Group) FD() (int, bool) { return g.fd, g.fd >= 0 }
 
-// Delegate: v2 places the first process at clone time through FD.
-func (g *v2Group) Delegate(int) ([]string, error) { return nil, nil }
+func (g *v2Group) Place(pid int) error {
+	return writeFile(filepath.Join(g.dir, "cgroup.procs"), strconv.Itoa(pid))
+}
 
 func (g *v2Group) Stats() (Stats, error) {
 	var s Stats
