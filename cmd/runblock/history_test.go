@@ -4,9 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"io"
 	"math"
 	"net/http"
 	"net/url"
@@ -23,33 +21,12 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// histDo sends one API request (with a bearer token when token is set) and
-// decodes the JSON answer.
+// histDo is call (auth_test.go) for answers that must be a JSON object.
 func histDo(t *testing.T, method, url, token, body string) (*http.Response, map[string]any) {
 	t.Helper()
-	var rd io.Reader
-	if body != "" {
-		rd = strings.NewReader(body)
-	}
-	req, err := http.NewRequest(method, url, rd)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if body != "" {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	if token != "" {
-		req.Header.Set("Authorization", "Bearer "+token)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer resp.Body.Close()
-	raw, _ := io.ReadAll(resp.Body)
-	var m map[string]any
-	if err := json.Unmarshal(raw, &m); err != nil {
-		t.Fatalf("%s %s: response is not a JSON object (%d): %q", method, url, resp.StatusCode, raw)
+	resp, m := call(t, method, url, token, body)
+	if m == nil {
+		t.Fatalf("%s %s: empty response (%d)", method, url, resp.StatusCode)
 	}
 	return resp, m
 }

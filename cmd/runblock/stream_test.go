@@ -141,19 +141,7 @@ func TestStreamInteractiveInput(t *testing.T) {
 			t.Fatalf("stdin %s: %d %v", body, resp.StatusCode, m)
 		}
 	}
-	waitFor := func(text string) {
-		t.Helper()
-		var got strings.Builder
-		for ev := range ch {
-			if c, _ := ev.data["content"].(string); c != "" {
-				got.WriteString(c)
-			}
-			if strings.Contains(got.String(), text) {
-				return
-			}
-		}
-		t.Fatalf("stream ended before %q (got %q)", text, got.String())
-	}
+	waitFor := func(text string) { t.Helper(); waitForOutput(t, ch, text) }
 	waitFor("name? ")
 	send(`{"data":"Ada\n"}`, 202)
 	waitFor("hi Ada")
