@@ -64,17 +64,11 @@ func (s *Service) prepare(req Request) (Prepared, error) {
 	default:
 		return p, apperr.New(apperr.Invalid, "unknown_environment", "unknown environment %q (valid: server, docker, pyodide)", req.Environment)
 	}
-	if strings.TrimSpace(p.Code) == "" {
-		return p, apperr.New(apperr.Invalid, "empty_code", "code must not be empty")
-	}
 	if len(p.Code) > s.cfg.MaxCodeBytes {
 		return p, apperr.New(apperr.TooLarge, "code_too_large", "code is %d bytes; the limit is %d", len(p.Code), s.cfg.MaxCodeBytes)
 	}
-	if !utf8.ValidString(p.Code) {
-		return p, apperr.New(apperr.Invalid, "invalid_encoding", "code must be UTF-8 text")
-	}
-	if strings.IndexByte(p.Code, 0) >= 0 {
-		return p, apperr.New(apperr.Invalid, "invalid_encoding", "code must not contain NUL bytes")
+	if err := CheckCodeText(p.Code); err != nil {
+		return p, err
 	}
 	if p.Stdin != nil && len(*p.Stdin) > s.cfg.MaxStdinBytes {
 		return p, apperr.New(apperr.TooLarge, "stdin_too_large", "stdin is %d bytes; the limit is %d", len(*p.Stdin), s.cfg.MaxStdinBytes)
@@ -92,6 +86,20 @@ func (s *Service) prepare(req Request) (Prepared, error) {
 		return p, apperr.New(apperr.Invalid, "invalid_reference", "content_id and code_block_id are at most 200 characters")
 	}
 	return p, nil
+}
+
+// CheckCodeText refuses code that is blank or not text; /execute and
+// /validate answer it alike.
+func CheckCodeText(code string) error {
+	switch {
+	case strings.TrimSpace(code) == "":
+		return apperr.New(apperr.Invalid, "empty_code", "code must not be empty")
+	case !utf8.ValidString(code):
+		return apperr.New(apperr.Invalid, "invalid_encoding", "code must be UTF-8 text")
+	case strings.IndexByte(code, 0) >= 0:
+		return apperr.New(apperr.Invalid, "invalid_encoding", "code must not contain NUL bytes")
+	}
+	return nil
 }
 
 // LanguageNames lists the configured languages, sorted.

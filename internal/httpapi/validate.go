@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/runblock/runblock/internal/apperr"
 	"github.com/runblock/runblock/internal/execute"
@@ -35,12 +34,8 @@ func (s *Server) handleValidate(w http.ResponseWriter, r *http.Request) {
 	}
 	// Same as /execute: blank code is empty, and language names are not
 	// case-sensitive ("C" runs, so it validates too).
-	if strings.TrimSpace(req.Code) == "" {
-		s.writeError(w, r, apperr.New(apperr.Invalid, "empty_code", "code must not be empty"))
-		return
-	}
-	if strings.IndexByte(req.Code, 0) >= 0 || !utf8.ValidString(req.Code) {
-		s.writeError(w, r, apperr.New(apperr.Invalid, "invalid_encoding", "code must be UTF-8 text without NUL bytes"))
+	if err := execute.CheckCodeText(req.Code); err != nil {
+		s.writeError(w, r, err)
 		return
 	}
 	res, err := s.Validator.Validate(r.Context(), validate.Request{

@@ -132,6 +132,17 @@ type Cursor struct {
 	ID        string
 }
 
+// TrimPage takes a page fetched with one row more than limit (which tells
+// whether another page follows without a COUNT) and returns the page and
+// the cursor of the next one ("" on the last page).
+func TrimPage(items []Execution, limit int) ([]Execution, string) {
+	if len(items) <= limit {
+		return items, ""
+	}
+	items = items[:limit]
+	return items, EncodeCursor(items[limit-1])
+}
+
 // EncodeCursor returns the opaque form of the position after e.
 func EncodeCursor(e Execution) string {
 	raw := strconv.FormatInt(e.CreatedAt.UnixMicro(), 10) + ":" + e.ID

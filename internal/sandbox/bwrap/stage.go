@@ -117,6 +117,8 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	}
 	waitCh := make(chan error, 1)
 	go func() { waitCh <- cmd.Wait() }()
+	// Without atomic placement (v1) the sandbox joins its group below, while
+	// bwrap holds it at the block fd: before any of the program runs.
 	atomic := true
 	if grp != nil {
 		_, atomic = grp.FD()

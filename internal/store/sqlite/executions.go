@@ -96,11 +96,7 @@ func (s *Store) ListExecutions(ctx context.Context, userID string, p store.Page)
 	if err := rows.Err(); err != nil {
 		return nil, "", err
 	}
-	next := ""
-	if len(items) > limit {
-		items = items[:limit]
-		next = store.EncodeCursor(items[limit-1])
-	}
+	items, next := store.TrimPage(items, limit)
 	return items, next, nil
 }
 
