@@ -33,6 +33,7 @@ test: services build lint
 # Short fuzzing of every parser; `make fuzz FUZZTIME=5m` for longer.
 FUZZTIME ?= 15s
 FUZZERS = \
+	./internal/sandbox/:FuzzOutputCap \
 	./internal/httpapi/:FuzzExecuteRequest \
 	./internal/httpapi/:FuzzValidateEndpoint \
 	./internal/validate/:FuzzParseCheckerOutput \

@@ -4,11 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/runblock/runblock/internal/sandbox/sandboxtest"
 )
@@ -180,4 +182,35 @@ func TestShutdownKillsRunningSandboxes(t *testing.T) {
 		t.Errorf("shutdown took %s", d)
 	}
 	sandboxtest.AssertNoProcess(t, token)
+}
+
+// continuationFlood is issue 9's program: 100 MiB of the byte 0x80, which
+// is no character's first byte and was never counted against the cap.
+const continuationFlood = `#include <string.h>
+#include <unistd.h>
+int main(){ static char b[1<<20]; memset(b,0x80,sizeof b);
+  for(int i=0;i<100;i++) for(long o=0;o<sizeof b;) o+=write(1,b+o,sizeof b-o); }`
+
+func TestContinuationByteFloodIsCapped(t *testing.T) {
+	ts := startServer(t, nil)
+	resp, err := http.Post(ts.URL+"/api/v1/code/execute", "application/json",
+		strings.NewReader(mustJSON(map[string]string{"code": continuationFlood, "language": "c"})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var m struct {
+		Output    string `json:"output"`
+		Truncated bool   `json:"truncated"`
+		Status    string `json:"status"`
+	}
+	if err := json.Unmarshal(raw, &m); err != nil {
+		t.Fatalf("%d %.200q: %v", resp.StatusCode, raw, err)
+	}
+	// Every 0x80 is an invalid character: 10,000 replacement characters
+	// (3 bytes each) and a little JSON around them.
+	if !m.Truncated || m.Output != strings.Repeat("\uFFFD", 10000) || len(raw) > 64<<10 {
+		t.Fatalf("truncated=%v status=%s: %d output chars, %d bytes of JSON", m.Truncated, m.Status, utf8.RuneCountInString(m.Output), len(raw))
+	}
 }
