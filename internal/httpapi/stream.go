@@ -31,11 +31,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 	started := make(chan execute.Outcome, 1)
 	var unregister func()
-	type done struct {
-		out execute.Outcome
-		err error
-	}
-	finished := make(chan done, 1)
+	finished := make(chan runEnd, 1)
 	go func() {
 		rio := execute.IO{Stdout: stdout, Stderr: stderr, OnStart: func(o execute.Outcome) {
 			unregister = s.Registry.Add(execute.NewLive(o.ID, who.UserID, input, cancel))
@@ -48,15 +44,13 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		if input != nil {
 			input.Close() // unblocks the sandbox's stdin pump
 		}
-		finished <- done{out, err}
+		finished <- runEnd{out, err}
 	}()
 
-	var start execute.Outcome
-	select {
-	case start = <-started:
-	case d := <-finished:
+	start, err := awaitStart(started, finished)
+	if err != nil {
 		// Refused before a sandbox was assigned: an ordinary JSON error.
-		s.writeError(w, r, d.err)
+		s.writeError(w, r, err)
 		return
 	}
 	defer func() { unregister() }()
@@ -88,6 +82,31 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	q.push(s.completeEvent(r, d.out, d.err))
 	q.close()
 	<-pumpDone
+}
+
+// runEnd is what Exec.Run returned.
+type runEnd struct {
+	out execute.Outcome
+	err error
+}
+
+// awaitStart waits until the run starts or ends without starting. A fast run
+// can have both ready by the time we look, and select picks at random: a
+// ready start must win, or a successful run is answered as a refusal and
+// never unregistered. The end taken in that case is put back for the caller.
+func awaitStart(started <-chan execute.Outcome, finished chan runEnd) (execute.Outcome, error) {
+	select {
+	case o := <-started:
+		return o, nil
+	case d := <-finished:
+		select {
+		case o := <-started:
+			finished <- d
+			return o, nil
+		default:
+			return execute.Outcome{}, d.err
+		}
+	}
 }
 
 func (s *Server) completeEvent(r *http.Request, o execute.Outcome, err error) event {
