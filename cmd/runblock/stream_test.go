@@ -219,3 +219,12 @@ func TestStreamRefusalIsJSONBeforeTheStreamOpens(t *testing.T) {
 		t.Fatalf("%d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }
+
+func TestStreamContinuationByteFloodIsCapped(t *testing.T) {
+	ts := startServer(t, nil)
+	_, ch := openStream(t, context.Background(), ts.URL, mustJSON(map[string]string{"code": continuationFlood, "language": "c"}))
+	done, out, errs := checkShape(t, collect(ch))
+	if done["truncated"] != true || out != strings.Repeat("\uFFFD", 10000) || errs != "" {
+		t.Fatalf("complete %v; %d bytes of output, %d of errors", done, len(out), len(errs))
+	}
+}

@@ -3,11 +3,14 @@ package httpapi
 import (
 	"bytes"
 	"context"
+	"io"
 	"net/http"
 	"sync"
+	"unicode/utf8"
 
 	"github.com/runblock/runblock/internal/auth"
 	"github.com/runblock/runblock/internal/execute"
+	"github.com/runblock/runblock/internal/sandbox"
 )
 
 // executeResponse keeps the seed's fields first; later fields are additions.
@@ -34,13 +37,14 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	var stdout, stderr lockedBuffer
+	col := newCollector()
 	// The request context ends when the client goes away, which cancels the
 	// run; the registry lets the owner cancel it from another request too.
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	unregister := func() {}
-	out, err := s.Exec.Run(ctx, caller(who), req, execute.IO{Stdout: &stdout, Stderr: &stderr, OnStart: func(o execute.Outcome) {
+	out, err := s.Exec.Run(ctx, caller(who), req, execute.IO{Stdout: col.stream(0), Stderr: col.stream(1), OnStart: func(o execute.Outcome) {
+		col.limit(outputBound(o.Limits))
 		unregister = s.Registry.Add(execute.NewLive(o.ID, who.UserID, nil, cancel))
 	}})
 	unregister()
@@ -50,7 +54,9 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	}
 	s.metrics.observe(out)
 	setHeaders(w, execute.QuotaHeaders(out.Quota))
-	writeJSON(w, http.StatusOK, newExecuteResponse(out, stdout.String(), stderr.String()))
+	stdout, stderr, cut := col.text()
+	out.Result.Truncated = out.Result.Truncated || cut
+	writeJSON(w, http.StatusOK, newExecuteResponse(out, stdout, stderr))
 }
 
 func newExecuteResponse(o execute.Outcome, stdout, stderr string) executeResponse {
@@ -82,22 +88,63 @@ func newExecuteResponse(o execute.Outcome, stdout, stderr string) executeRespons
 	return resp
 }
 
-// lockedBuffer collects output written by the sandbox's reader goroutines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
+// outputBound is how many bytes of output a run with limits l can pass on:
+// the output cap passes at most utf8.UTFMax bytes per character. It bounds
+// what a handler holds for a client whatever the runtime does; when the cap
+// is left to the runtime's default it is a fixed, generous bound.
+func outputBound(l sandbox.Limits) int {
+	const slack = 4 << 10 // an incomplete sequence per stream, as U+FFFDs
+	if l.OutputChars <= 0 || l.OutputChars > (1<<30)/utf8.UTFMax {
+		return 1 << 20
+	}
+	return l.OutputChars*utf8.UTFMax + slack
 }
 
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
+// collector gathers a run's stdout and stderr for one JSON answer, within
+// a byte budget shared by both (as the output cap is).
+type collector struct {
+	mu   sync.Mutex
+	left int
+	cut  bool
+	bufs [2]bytes.Buffer
 }
 
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+// newCollector starts with the fixed bound; limit sets the run's own once it
+// is known (before the program starts).
+func newCollector() *collector { return &collector{left: outputBound(sandbox.Limits{})} }
+
+func (c *collector) limit(n int) {
+	c.mu.Lock()
+	c.left = n
+	c.mu.Unlock()
+}
+
+func (c *collector) stream(i int) io.Writer { return collectorStream{c, i} }
+
+// text returns stdout and stderr as valid UTF-8 (one U+FFFD per invalid
+// byte, as the output cap counts them) and whether the budget cut anything.
+func (c *collector) text() (stdout, stderr string, cut bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return string(validUTF8(c.bufs[0].Bytes())), string(validUTF8(c.bufs[1].Bytes())), c.cut
+}
+
+type collectorStream struct {
+	c *collector
+	i int
+}
+
+func (s collectorStream) Write(p []byte) (int, error) {
+	c := s.c
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	keep := p
+	if len(keep) > c.left {
+		keep, c.cut = keep[:c.left], true
+	}
+	c.left -= len(keep)
+	c.bufs[s.i].Write(keep)
+	return len(p), nil
 }
 
 func caller(id auth.Identity) execute.Caller { return execute.Caller{UserID: id.UserID, Role: id.Role} }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/runblock/runblock/internal/auth"
 	"github.com/runblock/runblock/internal/catalog"
@@ -32,6 +33,10 @@ type Deps struct {
 	Ready        func(ctx context.Context) (degraded []string, err error)
 	Logger       *slog.Logger
 	MaxBodyBytes int64
+	// StreamWriteTimeout bounds each write to an SSE client; a client that
+	// does not take a write within it is dropped and its run cancelled.
+	// Zero: 10 s.
+	StreamWriteTimeout time.Duration
 }
 
 // Authenticator tells who is calling.
@@ -73,6 +78,9 @@ func NewServer(d Deps) (*Server, error) {
 	}
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 1 << 20
+	}
+	if d.StreamWriteTimeout <= 0 {
+		d.StreamWriteTimeout = defaultStreamWriteTimeout
 	}
 	s := &Server{Deps: d, mux: http.NewServeMux(), metrics: newMetrics(d.Exec)}
 	s.routes()

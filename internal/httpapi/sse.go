@@ -29,26 +29,75 @@ type event struct {
 }
 
 // eventQueue sits between the sandbox's output and a (possibly slow) client.
-// Pushing never blocks the program; memory stays bounded because the output
-// cap bounds what can be pushed. Adjacent chunks of one stream are merged
-// while they wait, so a slow reader gets fewer, larger frames.
+// Pushing never blocks the program. Adjacent chunks of one stream are merged
+// into one byte buffer while they wait (linear, unlike string concatenation),
+// so a slow reader gets fewer, larger frames. The content bytes waiting are
+// bounded: past the bound the queue overflows, drops what it holds and takes
+// nothing more, and the stream is ended (see pump).
 type eventQueue struct {
-	mu      sync.Mutex
-	pending []event
-	closed  bool
-	notify  chan struct{}
+	mu        sync.Mutex
+	pending   []queued
+	bytes     int // content bytes pending
+	max       int // bound on bytes; <= 0: none
+	closed    bool
+	overflown bool
+	notify    chan struct{}
+	// onOverflow is called once, when the queue overflows (to cancel the run).
+	onOverflow func()
 }
 
-func newEventQueue() *eventQueue { return &eventQueue{notify: make(chan struct{}, 1)} }
+// queued is an event whose content, for output and error, is still bytes.
+type queued struct {
+	ev      event
+	content []byte
+}
 
+func newEventQueue(onOverflow func()) *eventQueue {
+	return &eventQueue{notify: make(chan struct{}, 1), onOverflow: onOverflow}
+}
+
+// limit bounds the content bytes that may wait.
+func (q *eventQueue) limit(max int) {
+	q.mu.Lock()
+	q.max = max
+	q.mu.Unlock()
+}
+
+// push queues an event without content.
 func (q *eventQueue) push(ev event) {
 	q.mu.Lock()
-	if n := len(q.pending); n > 0 && (ev.Type == "output" || ev.Type == "error") && q.pending[n-1].Type == ev.Type {
-		q.pending[n-1].Content += ev.Content
-	} else {
-		q.pending = append(q.pending, ev)
+	if !q.closed && !q.overflown {
+		q.pending = append(q.pending, queued{ev: ev})
 	}
 	q.mu.Unlock()
+	q.wake()
+}
+
+// pushOutput queues a chunk of output ("output" or "error"); it copies b.
+func (q *eventQueue) pushOutput(typ string, b []byte) {
+	q.mu.Lock()
+	overflow := false
+	switch {
+	case q.overflown || q.closed:
+	case q.max > 0 && q.bytes+len(b) > q.max:
+		q.overflown, overflow = true, true
+		q.pending, q.bytes = nil, 0
+	default:
+		q.bytes += len(b)
+		if n := len(q.pending); n > 0 && q.pending[n-1].ev.Type == typ && q.pending[n-1].content != nil {
+			q.pending[n-1].content = append(q.pending[n-1].content, b...)
+		} else {
+			q.pending = append(q.pending, queued{ev: event{Type: typ}, content: append([]byte(nil), b...)})
+		}
+	}
+	q.mu.Unlock()
+	if overflow && q.onOverflow != nil {
+		q.onOverflow()
+	}
+	q.wake()
+}
+
+func (q *eventQueue) wake() {
 	select {
 	case q.notify <- struct{}{}:
 	default:
@@ -60,23 +109,30 @@ func (q *eventQueue) close() {
 	q.mu.Lock()
 	q.closed = true
 	q.mu.Unlock()
-	select {
-	case q.notify <- struct{}{}:
-	default:
-	}
+	q.wake()
 }
 
-func (q *eventQueue) take() ([]event, bool) {
+// take returns the pending events, whether the queue is closed, and whether
+// it overflowed (then nothing more is to be sent).
+func (q *eventQueue) take() (evs []event, closed, overflown bool) {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	evs := q.pending
-	q.pending = nil
-	return evs, q.closed
+	for _, p := range q.pending {
+		if p.content != nil {
+			p.ev.Content = string(p.content)
+		}
+		evs = append(evs, p.ev)
+	}
+	q.pending, q.bytes = nil, 0
+	return evs, q.closed, q.overflown
 }
 
 // streamWriter turns a program's byte stream into events of one type,
 // holding back an incomplete UTF-8 sequence until its next bytes arrive so
-// no character is mangled at a chunk boundary.
+// no character is mangled at a chunk boundary. Content is always valid
+// UTF-8: each byte that is not part of a valid sequence is sent as one
+// U+FFFD, as the output cap counts it (json.Marshal would otherwise coerce
+// it silently, as a six-byte escape).
 type streamWriter struct {
 	typ  string
 	q    *eventQueue
@@ -100,63 +156,95 @@ func (w *streamWriter) Write(p []byte) (int, error) {
 	}
 	w.tail = append([]byte(nil), b[cut:]...)
 	if cut > 0 {
-		w.q.push(event{Type: w.typ, Content: string(b[:cut])})
+		w.q.pushOutput(w.typ, validUTF8(b[:cut]))
 	}
 	return len(p), nil
 }
 
-// flush sends whatever is held back (an incomplete sequence at the very end).
+// flush sends whatever is held back (an incomplete sequence at the very
+// end), one U+FFFD per byte.
 func (w *streamWriter) flush() {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if len(w.tail) > 0 {
-		w.q.push(event{Type: w.typ, Content: string(w.tail)})
+		w.q.pushOutput(w.typ, validUTF8(w.tail))
 		w.tail = nil
 	}
 }
 
-const keepAlive = 15 * time.Second
+// validUTF8 returns b with every byte that is not part of a valid sequence
+// replaced by U+FFFD; valid input is returned as is.
+func validUTF8(b []byte) []byte {
+	if utf8.Valid(b) {
+		return b
+	}
+	out := make([]byte, 0, len(b)+len(b)/2)
+	for len(b) > 0 {
+		r, size := utf8.DecodeRune(b)
+		if r == utf8.RuneError && size == 1 {
+			out = utf8.AppendRune(out, utf8.RuneError)
+		} else {
+			out = append(out, b[:size]...)
+		}
+		b = b[size:]
+	}
+	return out
+}
+
+const (
+	keepAlive = 15 * time.Second
+	// defaultStreamWriteTimeout bounds each write and flush to a client: one
+	// that stops reading is dropped, and its run cancelled, after this long.
+	defaultStreamWriteTimeout = 10 * time.Second
+)
 
 // pump writes queued events to the client until the queue is closed and
-// drained, or the client goes away. Each batch is flushed at once.
-func pump(w http.ResponseWriter, rc *http.ResponseController, q *eventQueue, gone <-chan struct{}) {
+// drained, the queue overflows, or the client goes away or stops reading.
+// Each batch is flushed at once, under a fresh write deadline: the deadline
+// is what drops a client that never reads, whose writes would otherwise
+// block forever while the program's output waits in memory. The deadline is
+// set before every write (keep-alives too), never cleared, so it also
+// bounds the server's own last write of the response.
+func pump(w http.ResponseWriter, rc *http.ResponseController, q *eventQueue, gone <-chan struct{}, timeout time.Duration) {
 	ticker := time.NewTicker(keepAlive)
 	defer ticker.Stop()
+	send := func(write func() error) bool {
+		_ = rc.SetWriteDeadline(time.Now().Add(timeout))
+		return write() == nil && rc.Flush() == nil
+	}
 	for {
 		select {
 		case <-q.notify:
 		case <-ticker.C:
 			// A comment line keeps proxies from closing a silent stream.
-			if _, err := io.WriteString(w, ": keep-alive\n\n"); err != nil {
+			if !send(func() error { _, err := io.WriteString(w, ": keep-alive\n\n"); return err }) {
 				return
 			}
-			_ = rc.Flush()
 			continue
 		case <-gone:
 			return
 		}
-		evs, closed := q.take()
-		for _, ev := range evs {
-			if err := writeEvent(w, ev); err != nil {
-				return
-			}
+		evs, closed, overflown := q.take()
+		if overflown {
+			return
 		}
-		if len(evs) > 0 {
-			if rc.Flush() != nil {
-				return
-			}
+		if len(evs) > 0 && !send(func() error { return writeEvents(w, evs) }) {
+			return
 		}
 		if closed {
-			if evs, _ := q.take(); len(evs) == 0 {
-				return
-			}
-			// More arrived between take and the check: loop once more.
-			select {
-			case q.notify <- struct{}{}:
-			default:
-			}
+			// take saw closed and pending together: nothing is left.
+			return
 		}
 	}
+}
+
+func writeEvents(w io.Writer, evs []event) error {
+	for _, ev := range evs {
+		if err := writeEvent(w, ev); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func writeEvent(w io.Writer, ev event) error {

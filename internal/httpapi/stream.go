@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"time"
 
 	"github.com/runblock/runblock/internal/apperr"
 	"github.com/runblock/runblock/internal/execute"
@@ -22,7 +21,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
-	q := newEventQueue()
+	q := newEventQueue(cancel)
 	stdout := &streamWriter{typ: "output", q: q}
 	stderr := &streamWriter{typ: "error", q: q}
 	var input *execute.InputQueue
@@ -34,6 +33,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	finished := make(chan runEnd, 1)
 	go func() {
 		rio := execute.IO{Stdout: stdout, Stderr: stderr, OnStart: func(o execute.Outcome) {
+			q.limit(outputBound(o.Limits))
 			unregister = s.Registry.Add(execute.NewLive(o.ID, who.UserID, input, cancel))
 			started <- o
 		}}
@@ -56,7 +56,6 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	defer func() { unregister() }()
 
 	rc := http.NewResponseController(w)
-	_ = rc.SetWriteDeadline(time.Time{}) // streams outlive any server write timeout
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
@@ -69,7 +68,10 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	pumpDone := make(chan struct{})
 	go func() {
 		defer close(pumpDone)
-		pump(w, rc, q, r.Context().Done())
+		pump(w, rc, q, r.Context().Done(), s.StreamWriteTimeout)
+		// A client that went away, stopped reading or fell too far behind
+		// has no use for the rest of the run.
+		cancel()
 	}()
 	s.metrics.streams.Inc()
 	defer s.metrics.streams.Dec()
