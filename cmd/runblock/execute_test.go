@@ -153,12 +153,34 @@ var sandboxOnly = map[string]string{"RUNBLOCK_EXECUTE_POLICY": "sandbox-only"}
 func TestClientDisconnectCancelsRun(t *testing.T) {
 	ts := startServer(t, sandboxOnly)
 	token := sandboxtest.UniqueToken()
-	ctx, cancel := context.WithTimeout(context.Background(), 700*time.Millisecond)
+	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	body := mustJSON(map[string]string{"code": fmt.Sprintf("import subprocess\nsubprocess.run(['/bin/sh','-c','sleep 600; : %s'])", token)})
 	req, _ := http.NewRequestWithContext(ctx, "POST", ts.URL+"/api/v1/code/execute", strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
-	if _, err := http.DefaultClient.Do(req); err == nil {
+	errc := make(chan error, 1)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err == nil {
+			resp.Body.Close()
+		}
+		errc <- err
+	}()
+	// Seeing nothing afterwards proves something only if the program ran.
+	deadline := time.Now().Add(10 * time.Second)
+	for len(sandboxtest.FindProcesses(token)) == 0 {
+		select {
+		case err := <-errc:
+			t.Fatalf("the run ended before its process was seen: %v", err)
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the run's process never started")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cancel()
+	if err := <-errc; err == nil {
 		t.Fatal("request should have been cut off by the client")
 	}
 	sandboxtest.AssertNoProcess(t, token)
