@@ -9,9 +9,17 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/runblock/runblock/internal/sandbox/hostproc"
 )
 
 func main() {
+	// Descriptors this process inherited (`exec 7</etc/shadow; exec runblock
+	// serve`) must not pass on to anything it starts.
+	if err := hostproc.CloseOnExecFrom(3); err != nil {
+		fmt.Fprintln(os.Stderr, "runblock:", err)
+		os.Exit(1)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()

@@ -17,6 +17,7 @@ import (
 
 	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/cgroup"
+	"github.com/runblock/runblock/internal/sandbox/hostproc"
 )
 
 type stageSpec struct {
@@ -108,6 +109,14 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 		}
 	}
 	cmd.SysProcAttr = attr
+	// Only 0-2 and bwrap's own descriptors may reach the sandbox: bwrap 0.8
+	// passes on whatever it inherits, and exec passes on every descriptor of
+	// ours without close-on-exec (Go's own have it; one inherited by the
+	// server or opened by foreign code may not). Done at every start, not
+	// once, because such descriptors can appear at any time.
+	if err := hostproc.CloseOnExecFrom(3); err != nil {
+		return res, fmt.Errorf("bwrap: %w", err)
+	}
 	if err := cmd.Start(); err != nil {
 		return res, fmt.Errorf("bwrap: start: %w", err)
 	}
