@@ -119,7 +119,11 @@ func (r *Runtime) args(s stageSpec) []string {
 	}
 	a = append(a,
 		"--proc", "/proc",
+		// /dev is a tmpfs without a size cap: read-only, or it is a second,
+		// unbounded /tmp. POSIX shared memory gets its own capped tmpfs.
 		"--dev", "/dev",
+		"--size", fmt.Sprint(s.limits.TmpBytes), "--tmpfs", "/dev/shm",
+		"--remount-ro", "/dev",
 		"--size", fmt.Sprint(s.limits.TmpBytes), "--tmpfs", "/tmp",
 	)
 	if s.writable {

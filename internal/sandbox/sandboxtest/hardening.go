@@ -75,7 +75,7 @@ for name, fam, typ in [('vsock', 40, socket.SOCK_STREAM), ('packet', 17, socket.
     print('denied', name, try_family(fam, typ))
 a, b = socket.socketpair()
 a.send(b'pair'); print('socketpair', b.recv(4))
-print('resolve', socket.getaddrinfo('localhost', 80, type=socket.SOCK_STREAM)[0][4][0])
+print('resolve', socket.getaddrinfo('127.0.0.1', 80, type=socket.SOCK_STREAM, flags=socket.AI_ADDRCONFIG)[0][4][0])
 `
 	r := s.py(t, code, sandbox.Limits{})
 	expect(t, r, sandbox.StatusSuccess)
@@ -96,7 +96,7 @@ print('resolve', socket.getaddrinfo('localhost', 80, type=socket.SOCK_STREAM)[0]
 // devReadOnly: /dev must not be a second, uncapped /tmp; /dev/shm (POSIX
 // shared memory, multiprocessing's semaphores) stays writable but capped.
 func (s *suite) devReadOnly(t *testing.T) {
-	code := `import errno, multiprocessing
+	code := `import errno, multiprocessing, os
 def fill(path):
     written = 0
     try:
@@ -110,6 +110,7 @@ def fill(path):
         return 'stopped %d %s' % (written, errno.errorcode[e.errno])
 print('dev', fill('/dev/big'))
 print('shm', fill('/dev/shm/big'))
+os.remove('/dev/shm/big')
 with open('/dev/null', 'w') as f:
     f.write('x')
 print('urandom', len(open('/dev/urandom', 'rb').read(8)))

@@ -46,6 +46,8 @@ func Run(t *testing.T, rt sandbox.Runtime, langs Languages) {
 	t.Run("DangerousSyscallsDenied", s.dangerousSyscalls)
 	t.Run("NotRoot", s.notRoot)
 	t.Run("InheritedFDsNotPassed", s.inheritedFDs)
+	t.Run("SocketFamiliesLimited", s.socketFamilies)
+	t.Run("DevReadOnlyShmCapped", s.devReadOnly)
 }
 
 type suite struct {
