@@ -100,8 +100,12 @@ func (r *Runtime) prepareDir(dir string, uid int, lang sandbox.Language, files [
 	return nil
 }
 
-// args builds bwrap's command line. Only paths and fixed settings go here;
-// nothing from the request except the language's argv.
+// args builds bwrap's options. Only paths and fixed settings go here,
+// nothing from the request. They reach bwrap through a pipe (--args), not
+// its argv: PID 1 in the sandbox is bwrap, and its /proc/1/cmdline would
+// show the host's run directory and server pid. The program's argv (the
+// language's, fixed too) follows on the command line: bwrap only takes it
+// from there.
 func (r *Runtime) args(s stageSpec) []string {
 	a := []string{
 		"--unshare-all", "--unshare-user", "--disable-userns",
@@ -126,6 +130,7 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--remount-ro", "/dev",
 		"--size", fmt.Sprint(s.limits.TmpBytes), "--tmpfs", "/tmp",
 	)
+	a = append(a, r.hidingArgs()...)
 	if s.writable {
 		a = append(a, "--bind", s.dir, "/box")
 	} else {
@@ -145,7 +150,6 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--seccomp", "3",
 		"--json-status-fd", "4",
 		"--block-fd", "5",
-		"--",
 	)
-	return append(a, s.argv...)
+	return a
 }

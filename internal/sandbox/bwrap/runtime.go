@@ -61,6 +61,8 @@ type Runtime struct {
 	slots    chan int
 	seccomp  []byte
 	prlimit  string
+	standIns string     // files bound over host details; see hide.go
+	usrLocal []string   // the parts of /usr/local sandboxes see
 	janitor  *os.File   // write end of the janitor's stdin; see janitor.go
 	uids     []int      // leased sandbox uids, one per slot
 	leases   []*os.File // their lock files; see uids.go
@@ -127,6 +129,10 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err := os.Chmod(cfg.WorkDir, 0o711); err != nil {
 		return nil, fmt.Errorf("bwrap: work dir: %w", err)
 	}
+	if r.standIns, err = writeStandIns(cfg.WorkDir); err != nil {
+		return nil, err
+	}
+	r.usrLocal = usrLocalKeep()
 	if err := r.cleanStale(ctx); err != nil {
 		return nil, err
 	}

@@ -84,7 +84,8 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	inR, inW, err4 := p.pipe()
 	outR, outW, err5 := p.pipe()
 	errR, errW, err6 := p.pipe()
-	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
+	argR, argW, err7 := p.pipe()
+	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7); err != nil {
 		return res, fmt.Errorf("bwrap: pipes: %w", err)
 	}
 	// The filter is a few KB, far below the pipe buffer, so this can't block.
@@ -93,12 +94,19 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	}
 	secW.Close()
 
-	argv := append(rlimitArgv(r.prlimit, s.limits), r.cfg.BwrapPath)
-	cmd := exec.Command(argv[0], append(argv[1:], r.args(s)...)...)
+	// NUL-terminated arguments; a few KB, so the write can't block either.
+	if _, err := argW.WriteString(strings.Join(r.args(s), "\x00") + "\x00"); err != nil {
+		return res, fmt.Errorf("bwrap: args: %w", err)
+	}
+	argW.Close()
+
+	argv := append(rlimitArgv(r.prlimit, s.limits), r.cfg.BwrapPath, "--args", "6", "--")
+	argv = append(argv, s.argv...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = []string{} // sandboxed code can read bwrap's own environment
 	cmd.Dir = "/"
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
-	cmd.ExtraFiles = []*os.File{secR, stW, blR}
+	cmd.ExtraFiles = []*os.File{secR, stW, blR, argR} // 3, 4, 5, 6 as args() and --args name them
 	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if r.dropPriv {
 		attr.Credential = &syscall.Credential{Uid: uint32(s.uid), Gid: uint32(s.uid), Groups: []uint32{}}
@@ -121,7 +129,7 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 		return res, fmt.Errorf("bwrap: start: %w", err)
 	}
 	// Our copies of the child's ends must go, or EOF never comes.
-	for _, f := range []*os.File{secR, stW, blR, inR, outW, errW} {
+	for _, f := range []*os.File{secR, stW, blR, argR, inR, outW, errW} {
 		f.Close()
 	}
 	waitCh := make(chan error, 1)

@@ -48,6 +48,7 @@ func Run(t *testing.T, rt sandbox.Runtime, langs Languages) {
 	t.Run("InheritedFDsNotPassed", s.inheritedFDs)
 	t.Run("SocketFamiliesLimited", s.socketFamilies)
 	t.Run("DevReadOnlyShmCapped", s.devReadOnly)
+	t.Run("HostDetailsHidden", s.hostDetailsHidden)
 }
 
 type suite struct {
@@ -221,7 +222,7 @@ print(os.listdir('/proc'))
 
 func (s *suite) readOnly(t *testing.T) {
 	code := `import os
-for p in ['/x', '/usr/x', '/etc/x', '/box/x', '/proc/x', '/home/x', '/root/x']:
+for p in ['/x', '/usr/x', '/usr/local/x', '/etc/x', '/box/x', '/proc/x', '/dev/x', '/home/x', '/root/x']:
     try:
         open(p, 'w').write('x')
         print('WROTE', p)
