@@ -51,6 +51,7 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 			// A compiler that fails, times out or runs out of memory ends
 			// the run with that status, attributed to the compile step.
 			total.Stage = sandbox.StageCompile
+			total.Limits = climits
 			total.WallTime = time.Since(start)
 			total.Truncated = out.Truncated()
 			return total, nil
@@ -64,6 +65,7 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 		return res, err
 	}
 	res.Stage = sandbox.StageRun
+	res.Limits = limits
 	res.CPUTime += total.CPUTime
 	res.MemoryPeak = max(res.MemoryPeak, total.MemoryPeak)
 	res.WallTime = time.Since(start)

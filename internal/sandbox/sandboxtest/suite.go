@@ -49,6 +49,7 @@ func Run(t *testing.T, rt sandbox.Runtime, langs Languages) {
 	t.Run("SocketFamiliesLimited", s.socketFamilies)
 	t.Run("DevReadOnlyShmCapped", s.devReadOnly)
 	t.Run("HostDetailsHidden", s.hostDetailsHidden)
+	t.Run("CompileStageReportsItsLimits", s.compileLimits)
 }
 
 type suite struct {
