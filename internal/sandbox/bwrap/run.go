@@ -113,7 +113,7 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--unshare-all", "--unshare-user", "--disable-userns",
 		"--die-with-parent", "--new-session", "--clearenv",
 		"--hostname", "runblock",
-		"--ro-bind", "/usr", "/usr",
+		"--ro-bind", r.views.of(s.uid), "/usr",
 		"--symlink", "usr/bin", "/bin",
 		"--symlink", "usr/sbin", "/sbin",
 		"--symlink", "usr/lib", "/lib",

@@ -50,6 +50,7 @@ func Run(t *testing.T, rt sandbox.Runtime, langs Languages) {
 	t.Run("DevReadOnlyShmCapped", s.devReadOnly)
 	t.Run("HostDetailsHidden", s.hostDetailsHidden)
 	t.Run("CompileStageReportsItsLimits", s.compileLimits)
+	t.Run("HostLocksUnaffected", s.hostLocksUnaffected)
 }
 
 type suite struct {
