@@ -34,7 +34,7 @@ func TestCheckReportsStrongIsolation(t *testing.T) {
 	for _, it := range rep.Items {
 		names[it.Name] = it.OK
 	}
-	for _, n := range []string{"cgroups", "seccomp", "unprivileged uid", "no network", "user namespace"} {
+	for _, n := range []string{"cgroups", "seccomp", "unprivileged uid", "no network", "user namespace", "private /usr view"} {
 		if !names[n] {
 			t.Errorf("check item %q missing or failed: %+v", n, rep.Items)
 		}

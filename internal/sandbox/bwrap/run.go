@@ -113,7 +113,7 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--unshare-all", "--unshare-user", "--disable-userns",
 		"--die-with-parent", "--new-session", "--clearenv",
 		"--hostname", "runblock",
-		"--ro-bind", r.views.of(s.uid), "/usr",
+		"--ro-bind", r.views.of(s.uid, "/usr"), "/usr",
 		"--symlink", "usr/bin", "/bin",
 		"--symlink", "usr/sbin", "/sbin",
 		"--symlink", "usr/lib", "/lib",
@@ -121,7 +121,7 @@ func (r *Runtime) args(s stageSpec) []string {
 	}
 	// A few read-only files that libraries look up; nothing else of /etc.
 	for _, p := range []string{"/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", "/etc/fonts", "/etc/matplotlibrc", "/etc/python3", "/etc/python3.11"} {
-		a = append(a, "--ro-bind-try", p, p)
+		a = append(a, "--ro-bind-try", r.views.of(s.uid, p), p)
 	}
 	a = append(a,
 		"--proc", "/proc",

@@ -10,10 +10,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// usrViews gives each leased uid its own read-only overlayfs view of /usr.
-// File locks (flock, fcntl) belong to an inode, and a bind mount shares the
-// host's inodes: a sandbox could lock /usr/bin/python3 against host tools
-// and signal to a concurrent sandbox through lock state. Files reached
+// usrViews gives each leased uid its own read-only overlayfs view of /usr
+// and /etc (of which sandboxes see a few files). File locks (flock, fcntl)
+// belong to an inode, and a bind mount shares the host's inodes: a sandbox
+// could lock /usr/bin/python3 against host tools and signal to a concurrent
+// sandbox through lock state. Files reached
 // through an overlay have the overlay's own inodes, so a sandbox's locks
 // are seen only by the sandboxes of the same uid, which never run at once
 // (a uid is one slot). Content, page cache and speed are the host's.
@@ -23,7 +24,7 @@ import (
 // after a restart, and one left by a crashed instance is replaced).
 type usrViews struct {
 	dir   string
-	mnts  map[int]string // uid -> mount point
+	mnts  map[int]string // uid -> directory holding its views, named after the host dirs
 	empty string
 }
 
@@ -40,33 +41,40 @@ func mountUsrViews(dir string, uids []int) (*usrViews, error) {
 		return nil, fmt.Errorf("bwrap: /usr views: %w", err)
 	}
 	for _, uid := range uids {
-		mp := filepath.Join(dir, strconv.Itoa(uid))
-		if err := os.MkdirAll(mp, 0o755); err != nil {
-			v.unmount()
-			return nil, fmt.Errorf("bwrap: /usr views: %w", err)
+		base := filepath.Join(dir, strconv.Itoa(uid))
+		v.mnts[uid] = base
+		for _, src := range viewed {
+			mp := filepath.Join(base, src)
+			if err := os.MkdirAll(mp, 0o755); err != nil {
+				v.unmount()
+				return nil, fmt.Errorf("bwrap: /usr views: %w", err)
+			}
+			// A view left by an instance that died: replace it.
+			_ = unix.Unmount(mp, unix.MNT_DETACH)
+			opts := "lowerdir=" + src + ":" + v.empty
+			if err := unix.Mount("overlay", mp, "overlay", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+				v.unmount()
+				return nil, fmt.Errorf("bwrap: mount overlay of %s on %s: %w", src, mp, err)
+			}
 		}
-		// A view left by an instance that died: replace it.
-		_ = unix.Unmount(mp, unix.MNT_DETACH)
-		opts := "lowerdir=/usr:" + v.empty
-		if err := unix.Mount("overlay", mp, "overlay", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
-			v.unmount()
-			return nil, fmt.Errorf("bwrap: mount overlay of /usr on %s: %w", mp, err)
-		}
-		v.mnts[uid] = mp
 	}
 	return v, nil
 }
 
-// of returns the /usr to bind for uid: its view, or the host's /usr when
-// views are off.
-func (v *usrViews) of(uid int) string {
+// viewed are the host directories sandboxes see through views.
+var viewed = []string{"/usr", "/etc"}
+
+// of returns the host path to bind for path (under one of viewed) in a
+// sandbox of uid: the same path in its view, or path itself when views are
+// off.
+func (v *usrViews) of(uid int, path string) string {
 	if v == nil {
-		return "/usr"
+		return path
 	}
-	if mp, ok := v.mnts[uid]; ok {
-		return mp
+	if base, ok := v.mnts[uid]; ok {
+		return filepath.Join(base, path)
 	}
-	return "/usr"
+	return path
 }
 
 // unmount detaches the views. Sandboxes still running keep theirs: bwrap
@@ -76,9 +84,13 @@ func (v *usrViews) unmount() error {
 		return nil
 	}
 	var errs []error
-	for uid, mp := range v.mnts {
-		if err := unix.Unmount(mp, unix.MNT_DETACH); err != nil && !errors.Is(err, unix.EINVAL) {
-			errs = append(errs, err)
+	for uid, base := range v.mnts {
+		for _, src := range viewed {
+			// EINVAL: not mounted (a failed New), ENOENT: never created.
+			err := unix.Unmount(filepath.Join(base, src), unix.MNT_DETACH)
+			if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+				errs = append(errs, err)
+			}
 		}
 		delete(v.mnts, uid)
 	}
