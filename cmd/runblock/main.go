@@ -16,7 +16,12 @@ import (
 func main() {
 	// Descriptors this process inherited (`exec 7</etc/shadow; exec runblock
 	// serve`) must not pass on to anything it starts.
-	if err := hostproc.CloseOnExecFrom(3); err != nil {
+	// A sandbox's PID 1 can outlive bubblewrap's monitor by a moment; it is
+	// then adopted here and reaped by the runtime, instead of becoming a
+	// zombie under a host PID 1 that may never reap it. Only main does this:
+	// a process that runs runblock in-process (tests) would adopt orphans
+	// of its other children too, which nobody would reap.
+	if err := errors.Join(hostproc.CloseOnExecFrom(3), hostproc.AdoptOrphans()); err != nil {
 		fmt.Fprintln(os.Stderr, "runblock:", err)
 		os.Exit(1)
 	}

@@ -20,7 +20,6 @@ import (
 
 	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/cgroup"
-	"github.com/runblock/runblock/internal/sandbox/hostproc"
 )
 
 var _ sandbox.Runtime = (*Runtime)(nil)
@@ -116,9 +115,6 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	r := &Runtime{cfg: cfg, instance: instance, log: cfg.Logger, dropPriv: os.Geteuid() == 0, prlimit: prlimit}
 	if !r.dropPriv && !cfg.AllowWeak {
 		return nil, errors.New("bwrap: must start as root to run sandboxes under a separate unprivileged uid (or allow a weak sandbox)")
-	}
-	if err := hostproc.AdoptOrphans(); err != nil {
-		return nil, fmt.Errorf("bwrap: %w", err)
 	}
 	prog, err := seccompProgram()
 	if err != nil {

@@ -158,8 +158,9 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	pidfd := openInit(pid, s.id)
 	if pidfd >= 0 {
 		defer unix.Close(pidfd)
-		// bwrap's monitor may exit before the sandbox's PID 1 does; that
-		// one is then ours (see hostproc.AdoptOrphans) and reaped here.
+		// bwrap's monitor may exit before the sandbox's PID 1 does; in a
+		// process that adopts orphans (runblock's main does, see
+		// hostproc.AdoptOrphans) that one is then ours and reaped here.
 		// Killing it first is harmless: the stage is over either way.
 		defer func() {
 			_ = unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0)
