@@ -9,9 +9,22 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/runblock/runblock/internal/sandbox/hostproc"
 )
 
 func main() {
+	// Descriptors this process inherited (`exec 7</etc/shadow; exec runblock
+	// serve`) must not pass on to anything it starts.
+	// A sandbox's PID 1 can outlive bubblewrap's monitor by a moment; it is
+	// then adopted here and reaped by the runtime, instead of becoming a
+	// zombie under a host PID 1 that may never reap it. Only main does this:
+	// a process that runs runblock in-process (tests) would adopt orphans
+	// of its other children too, which nobody would reap.
+	if err := errors.Join(hostproc.CloseOnExecFrom(3), hostproc.AdoptOrphans()); err != nil {
+		fmt.Fprintln(os.Stderr, "runblock:", err)
+		os.Exit(1)
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args, os.Getenv, os.Stdin, os.Stdout, os.Stderr)
 	stop()

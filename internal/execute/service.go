@@ -167,11 +167,17 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 // seed's `error` field when the program itself wrote nothing to stderr.
 func FailureMessage(o Outcome) string {
 	r := o.Result
+	// The step that ended the run may have had its own limits (a compile
+	// step has more memory and its own timeout); those are the ones hit.
+	lim := o.Limits
+	if r.Limits != (sandbox.Limits{}) {
+		lim = r.Limits
+	}
 	switch r.Status {
 	case sandbox.StatusTimeout:
-		return fmt.Sprintf("Execution timed out after %gs", o.Limits.WallTime.Seconds())
+		return fmt.Sprintf("Execution timed out after %gs", lim.WallTime.Seconds())
 	case sandbox.StatusMemoryLimit:
-		return fmt.Sprintf("Memory limit exceeded (%d MB)", o.Limits.MemoryBytes>>20)
+		return fmt.Sprintf("Memory limit exceeded (%d MB)", lim.MemoryBytes>>20)
 	case sandbox.StatusCancelled:
 		return "Execution was cancelled"
 	case sandbox.StatusError:
@@ -179,7 +185,7 @@ func FailureMessage(o Outcome) string {
 			return "Compilation failed"
 		}
 		if r.Truncated && r.Signal == "SIGKILL" {
-			return fmt.Sprintf("Output limit reached (%d characters); the program was stopped", o.Limits.OutputChars)
+			return fmt.Sprintf("Output limit reached (%d characters); the program was stopped", lim.OutputChars)
 		}
 		if r.Signal != "" {
 			return "Process killed by " + r.Signal

@@ -112,6 +112,9 @@ type Result struct {
 	MemoryPeak int64 // bytes, 0 when the runtime can't tell
 	Truncated  bool  // output exceeded Limits.OutputChars
 	OOMKilled  bool
+	// Limits are those of the step that ended the run: a compile step has
+	// its own (Language.CompileLimits), and a failure names those.
+	Limits Limits
 }
 
 // Runtime runs untrusted code in isolation.

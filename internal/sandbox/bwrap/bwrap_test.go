@@ -2,9 +2,11 @@ package bwrap_test
 
 import (
 	"context"
+	"io"
 	"testing"
 
 	"github.com/runblock/runblock/internal/config"
+	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/bwrap"
 	"github.com/runblock/runblock/internal/sandbox/sandboxtest"
 )
@@ -32,9 +34,26 @@ func TestCheckReportsStrongIsolation(t *testing.T) {
 	for _, it := range rep.Items {
 		names[it.Name] = it.OK
 	}
-	for _, n := range []string{"cgroups", "seccomp", "unprivileged uid", "no network", "user namespace"} {
+	for _, n := range []string{"cgroups", "seccomp", "unprivileged uid", "no network", "user namespace", "private /usr view"} {
 		if !names[n] {
 			t.Errorf("check item %q missing or failed: %+v", n, rep.Items)
+		}
+	}
+}
+
+// BenchmarkRunHello measures one short Python run end to end (sandbox set
+// up, interpreter start, teardown).
+func BenchmarkRunHello(b *testing.B) {
+	rt, err := bwrap.New(context.Background(), bwrap.Config{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rt.Close()
+	py := config.DefaultLanguages()["python"]
+	for b.Loop() {
+		res, err := rt.Run(context.Background(), sandbox.Request{Language: py, Files: []sandbox.File{{Content: []byte("print(1)")}}, Stdout: io.Discard, Stderr: io.Discard})
+		if err != nil || res.Status != sandbox.StatusSuccess {
+			b.Fatalf("%v %+v", err, res)
 		}
 	}
 }

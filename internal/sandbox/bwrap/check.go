@@ -23,6 +23,11 @@ func (r *Runtime) Check(ctx context.Context) sandbox.Report {
 	add("bwrap", true, true, r.cfg.BwrapPath)
 	add("unprivileged uid", r.dropPriv, true, fmt.Sprintf("sandboxes run as %d leased uids from %d", len(r.uids), r.uids[0]))
 	add("cgroups", r.cg != nil, true, "mode "+r.Mode()+" (memory, pids, cpu limits; whole-tree kill)")
+	viewDetail := "per-uid overlay: a sandbox's file locks stay in its own view"
+	if r.viewErr != nil {
+		viewDetail = "host /usr shared, locks on its files reach the host: " + r.viewErr.Error()
+	}
+	add("private /usr view", r.viewErr == nil, false, viewDetail)
 	actions, err := os.ReadFile("/proc/sys/kernel/seccomp/actions_avail")
 	add("seccomp", err == nil && strings.Contains(string(actions), "errno"), true, "allowlist, default EPERM, "+fmt.Sprint(len(r.seccomp)/8)+" BPF instructions")
 

@@ -82,6 +82,9 @@ func (r *Runtime) startJanitor() error {
 // Close ends the runtime: its janitor removes whatever is left and then
 // gives the uids back.
 func (r *Runtime) Close() error {
+	if err := r.views.unmount(); err != nil {
+		r.log.Warn("unmount /usr views", "err", err)
+	}
 	releaseAll(r.leases)
 	if r.janitor != nil {
 		return r.janitor.Close()

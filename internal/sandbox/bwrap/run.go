@@ -51,6 +51,7 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 			// A compiler that fails, times out or runs out of memory ends
 			// the run with that status, attributed to the compile step.
 			total.Stage = sandbox.StageCompile
+			total.Limits = climits
 			total.WallTime = time.Since(start)
 			total.Truncated = out.Truncated()
 			return total, nil
@@ -64,6 +65,7 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 		return res, err
 	}
 	res.Stage = sandbox.StageRun
+	res.Limits = limits
 	res.CPUTime += total.CPUTime
 	res.MemoryPeak = max(res.MemoryPeak, total.MemoryPeak)
 	res.WallTime = time.Since(start)
@@ -100,14 +102,18 @@ func (r *Runtime) prepareDir(dir string, uid int, lang sandbox.Language, files [
 	return nil
 }
 
-// args builds bwrap's command line. Only paths and fixed settings go here;
-// nothing from the request except the language's argv.
+// args builds bwrap's options. Only paths and fixed settings go here,
+// nothing from the request. They reach bwrap through a pipe (--args), not
+// its argv: PID 1 in the sandbox is bwrap, and its /proc/1/cmdline would
+// show the host's run directory and server pid. The program's argv (the
+// language's, fixed too) follows on the command line: bwrap only takes it
+// from there.
 func (r *Runtime) args(s stageSpec) []string {
 	a := []string{
 		"--unshare-all", "--unshare-user", "--disable-userns",
 		"--die-with-parent", "--new-session", "--clearenv",
 		"--hostname", "runblock",
-		"--ro-bind", "/usr", "/usr",
+		"--ro-bind", r.views.of(s.uid, "/usr"), "/usr",
 		"--symlink", "usr/bin", "/bin",
 		"--symlink", "usr/sbin", "/sbin",
 		"--symlink", "usr/lib", "/lib",
@@ -115,13 +121,18 @@ func (r *Runtime) args(s stageSpec) []string {
 	}
 	// A few read-only files that libraries look up; nothing else of /etc.
 	for _, p := range []string{"/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", "/etc/fonts", "/etc/matplotlibrc", "/etc/python3", "/etc/python3.11"} {
-		a = append(a, "--ro-bind-try", p, p)
+		a = append(a, "--ro-bind-try", r.views.of(s.uid, p), p)
 	}
 	a = append(a,
 		"--proc", "/proc",
+		// /dev is a tmpfs without a size cap: read-only, or it is a second,
+		// unbounded /tmp. POSIX shared memory gets its own capped tmpfs.
 		"--dev", "/dev",
+		"--size", fmt.Sprint(s.limits.TmpBytes), "--tmpfs", "/dev/shm",
+		"--remount-ro", "/dev",
 		"--size", fmt.Sprint(s.limits.TmpBytes), "--tmpfs", "/tmp",
 	)
+	a = append(a, r.hidingArgs()...)
 	if s.writable {
 		a = append(a, "--bind", s.dir, "/box")
 	} else {
@@ -141,7 +152,6 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--seccomp", "3",
 		"--json-status-fd", "4",
 		"--block-fd", "5",
-		"--",
 	)
-	return append(a, s.argv...)
+	return a
 }

@@ -31,6 +31,7 @@ type Config struct {
 	WorkDir      string         // per-run directories; /tmp/runblock-boxes
 	UIDBase      int            // lowest sandbox uid (and gid) to lease; 61000
 	LeaseDir     string         // uid lease locks, host-wide; /run/runblock-uids
+	UsrViewDir   string         // per-uid overlay views of /usr; /run/runblock-usr (see usrview.go)
 	Slots        int            // concurrent sandboxes = uids used; 16
 	CgroupRoot   string         // /sys/fs/cgroup
 	CgroupParent string         // runblock
@@ -61,6 +62,10 @@ type Runtime struct {
 	slots    chan int
 	seccomp  []byte
 	prlimit  string
+	standIns string     // files bound over host details; see hide.go
+	usrLocal []string   // the parts of /usr/local sandboxes see
+	views    *usrViews  // nil: sandboxes bind the host's /usr
+	viewErr  error      // why views are off, for Check
 	janitor  *os.File   // write end of the janitor's stdin; see janitor.go
 	uids     []int      // leased sandbox uids, one per slot
 	leases   []*os.File // their lock files; see uids.go
@@ -79,6 +84,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	}
 	if cfg.LeaseDir == "" {
 		cfg.LeaseDir = "/run/runblock-uids"
+	}
+	if cfg.UsrViewDir == "" {
+		cfg.UsrViewDir = "/run/runblock-usr"
 	}
 	if cfg.UIDBase == 0 {
 		cfg.UIDBase = 61000
@@ -127,6 +135,10 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if err := os.Chmod(cfg.WorkDir, 0o711); err != nil {
 		return nil, fmt.Errorf("bwrap: work dir: %w", err)
 	}
+	if r.standIns, err = writeStandIns(cfg.WorkDir); err != nil {
+		return nil, err
+	}
+	r.usrLocal = usrLocalKeep()
 	if err := r.cleanStale(ctx); err != nil {
 		return nil, err
 	}
@@ -141,7 +153,17 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 			r.uids = append(r.uids, os.Geteuid())
 		}
 	}
+	if r.dropPriv {
+		// Without views a sandbox's file locks reach host files: a warning,
+		// not a refusal, as hosts without overlayfs still isolate the rest.
+		if r.views, r.viewErr = mountUsrViews(cfg.UsrViewDir, r.uids); r.viewErr != nil {
+			r.log.Warn("sandboxes share lock state with host /usr", "err", r.viewErr)
+		}
+	} else {
+		r.viewErr = errors.New("needs root")
+	}
 	if err := r.startJanitor(); err != nil {
+		_ = r.views.unmount()
 		releaseAll(r.leases)
 		return nil, err
 	}

@@ -46,11 +46,39 @@ var allowedSyscalls = []string{
 	// time
 	"clock_gettime", "clock_getres", "clock_nanosleep", "gettimeofday", "time", "nanosleep", "getitimer", "setitimer",
 	"timer_create", "timer_settime", "timer_gettime", "timer_getoverrun", "timer_delete",
-	// sockets: allowed so programs get ordinary errors; the empty network namespace has no route out
-	"socket", "socketpair", "connect", "bind", "listen", "accept", "accept4", "getsockname", "getpeername",
+	// sockets: allowed so programs get ordinary errors; the empty network
+	// namespace has no route out. socket and socketpair are allowed only for
+	// socketFamilies (see below).
+	"connect", "bind", "listen", "accept", "accept4", "getsockname", "getpeername",
 	"sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown", "setsockopt", "getsockopt",
 	// misc used by runtimes (random numbers, NUMA hints, io priority)
 	"getrandom", "get_mempolicy", "set_mempolicy", "mbind", "ioprio_get", "getcpu",
+}
+
+// socketFamilies are the address families a program may create sockets of:
+// local and IP. The rest is denied: vsock is not covered by network
+// namespaces (it reaches the hypervisor host), and the others (packet, alg,
+// netlink, key, bluetooth, ...) are kernel surface no learner's program
+// needs. glibc works without netlink (getaddrinfo assumes both IP
+// versions when it cannot ask).
+var socketFamilies = []uint64{unix.AF_UNIX, unix.AF_INET, unix.AF_INET6}
+
+// familyRules allows socket(2) and socketpair(2) when their first argument
+// is one of socketFamilies.
+func familyRules() []seccomp.NameWithConditions {
+	var rules []seccomp.NameWithConditions
+	for _, name := range []string{"socket", "socketpair"} {
+		for _, fam := range socketFamilies {
+			if name == "socketpair" && fam != unix.AF_UNIX {
+				continue // socketpair only makes sense locally
+			}
+			rules = append(rules, seccomp.NameWithConditions{
+				Name:       name,
+				Conditions: seccomp.ArgumentConditions{{Argument: 0, Operation: seccomp.Equal, Value: fam}},
+			})
+		}
+	}
+	return rules
 }
 
 // seccompProgram assembles the allowlist into the raw sock_filter array that
@@ -66,7 +94,7 @@ func seccompProgram() ([]byte, error) {
 			names = append(names, n)
 		}
 	}
-	groups := []seccomp.SyscallGroup{{Names: names, Action: seccomp.ActionAllow}}
+	groups := []seccomp.SyscallGroup{{Names: names, NamesWithCondtions: familyRules(), Action: seccomp.ActionAllow}}
 	if _, ok := info.SyscallNames["clone3"]; ok {
 		groups = append(groups, seccomp.SyscallGroup{
 			Names:  []string{"clone3"},

@@ -17,6 +17,7 @@ import (
 
 	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/cgroup"
+	"github.com/runblock/runblock/internal/sandbox/hostproc"
 )
 
 type stageSpec struct {
@@ -83,7 +84,8 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	inR, inW, err4 := p.pipe()
 	outR, outW, err5 := p.pipe()
 	errR, errW, err6 := p.pipe()
-	if err := errors.Join(err1, err2, err3, err4, err5, err6); err != nil {
+	argR, argW, err7 := p.pipe()
+	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7); err != nil {
 		return res, fmt.Errorf("bwrap: pipes: %w", err)
 	}
 	// The filter is a few KB, far below the pipe buffer, so this can't block.
@@ -92,12 +94,19 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	}
 	secW.Close()
 
-	argv := append(rlimitArgv(r.prlimit, s.limits), r.cfg.BwrapPath)
-	cmd := exec.Command(argv[0], append(argv[1:], r.args(s)...)...)
+	// NUL-terminated arguments; a few KB, so the write can't block either.
+	if _, err := argW.WriteString(strings.Join(r.args(s), "\x00") + "\x00"); err != nil {
+		return res, fmt.Errorf("bwrap: args: %w", err)
+	}
+	argW.Close()
+
+	argv := append(rlimitArgv(r.prlimit, s.limits), r.cfg.BwrapPath, "--args", "6", "--")
+	argv = append(argv, s.argv...)
+	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = []string{} // sandboxed code can read bwrap's own environment
 	cmd.Dir = "/"
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
-	cmd.ExtraFiles = []*os.File{secR, stW, blR}
+	cmd.ExtraFiles = []*os.File{secR, stW, blR, argR} // 3, 4, 5, 6 as args() and --args name them
 	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if r.dropPriv {
 		attr.Credential = &syscall.Credential{Uid: uint32(s.uid), Gid: uint32(s.uid), Groups: []uint32{}}
@@ -108,11 +117,19 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 		}
 	}
 	cmd.SysProcAttr = attr
+	// Only 0-2 and bwrap's own descriptors may reach the sandbox: bwrap 0.8
+	// passes on whatever it inherits, and exec passes on every descriptor of
+	// ours without close-on-exec (Go's own have it; one inherited by the
+	// server or opened by foreign code may not). Done at every start, not
+	// once, because such descriptors can appear at any time.
+	if err := hostproc.CloseOnExecFrom(3); err != nil {
+		return res, fmt.Errorf("bwrap: %w", err)
+	}
 	if err := cmd.Start(); err != nil {
 		return res, fmt.Errorf("bwrap: start: %w", err)
 	}
 	// Our copies of the child's ends must go, or EOF never comes.
-	for _, f := range []*os.File{secR, stW, blR, inR, outW, errW} {
+	for _, f := range []*os.File{secR, stW, blR, argR, inR, outW, errW} {
 		f.Close()
 	}
 	waitCh := make(chan error, 1)
@@ -141,6 +158,16 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	pidfd := openInit(pid, s.id)
 	if pidfd >= 0 {
 		defer unix.Close(pidfd)
+		// bwrap's monitor may exit before the sandbox's PID 1 does; in a
+		// process that adopts orphans (runblock's main does, see
+		// hostproc.AdoptOrphans) that one is then ours and reaped here.
+		// Killing it first is harmless: the stage is over either way.
+		defer func() {
+			_ = unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0)
+			if err := hostproc.ReapPidfd(pidfd); err != nil {
+				r.log.Warn("sandbox init not reaped", "pid", pid, "err", err)
+			}
+		}()
 	}
 
 	var readers sync.WaitGroup

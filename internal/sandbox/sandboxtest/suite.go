@@ -45,6 +45,12 @@ func Run(t *testing.T, rt sandbox.Runtime, langs Languages) {
 	t.Run("Syscall32BitDenied", s.int80Denied)
 	t.Run("DangerousSyscallsDenied", s.dangerousSyscalls)
 	t.Run("NotRoot", s.notRoot)
+	t.Run("InheritedFDsNotPassed", s.inheritedFDs)
+	t.Run("SocketFamiliesLimited", s.socketFamilies)
+	t.Run("DevReadOnlyShmCapped", s.devReadOnly)
+	t.Run("HostDetailsHidden", s.hostDetailsHidden)
+	t.Run("CompileStageReportsItsLimits", s.compileLimits)
+	t.Run("HostLocksUnaffected", s.hostLocksUnaffected)
 }
 
 type suite struct {
@@ -129,8 +135,11 @@ func (s *suite) infiniteLoop(t *testing.T) {
 	const limit = 2 * time.Second
 	token := UniqueToken()
 	// The shell child carries the token in its argv so a leftover can be found.
-	r := s.py(t, fmt.Sprintf("import subprocess\nsubprocess.Popen(['/bin/sh','-c','sleep 600; : %s'])\nwhile True:\n    pass", token), sandbox.Limits{WallTime: limit})
+	var seen []string
+	code := fmt.Sprintf("import subprocess\nsubprocess.Popen(['/bin/sh','-c','sleep 600; : %s'])\n%swhile True:\n    pass", token, pauseAtMarker)
+	r := s.observed(t, context.Background(), s.langs.Python, code, sandbox.Limits{WallTime: limit}, func() { seen = waitProcess(token) })
 	expect(t, r, sandbox.StatusTimeout)
+	assertSeen(t, token, seen)
 	if r.res.WallTime < limit || r.res.WallTime > limit+5*time.Second {
 		t.Errorf("wall time %s for a %s limit", r.res.WallTime, limit)
 	}
@@ -147,9 +156,11 @@ func (s *suite) memoryBomb(t *testing.T) {
 
 func (s *suite) forkBomb(t *testing.T) {
 	token := UniqueToken()
-	code := fmt.Sprintf("import os, time\nn = 0\nfor _ in range(1000):\n    try:\n        if os.fork() == 0:\n            os.execv('/bin/sh', ['/bin/sh', '-c', 'sleep 600; : %s'])\n        n += 1\n    except OSError:\n        pass\nprint('forked', n)\n", token)
-	r := s.py(t, code, sandbox.Limits{WallTime: 10 * time.Second})
+	code := fmt.Sprintf("import os, time\nn = 0\nfor _ in range(1000):\n    try:\n        if os.fork() == 0:\n            os.execv('/bin/sh', ['/bin/sh', '-c', 'sleep 600; : %s'])\n        n += 1\n    except OSError:\n        pass\nprint('forked', n)\n%s", token, pauseAtMarker)
+	var seen []string
+	r := s.observed(t, context.Background(), s.langs.Python, code, sandbox.Limits{WallTime: 10 * time.Second}, func() { seen = waitProcess(token) })
 	expect(t, r, sandbox.StatusSuccess)
+	assertSeen(t, token, seen)
 	var n int
 	fmt.Sscanf(r.stdout, "forked %d", &n)
 	if n == 0 || n >= 64 {
@@ -213,7 +224,7 @@ print(os.listdir('/proc'))
 
 func (s *suite) readOnly(t *testing.T) {
 	code := `import os
-for p in ['/x', '/usr/x', '/etc/x', '/box/x', '/proc/x', '/home/x', '/root/x']:
+for p in ['/x', '/usr/x', '/usr/local/x', '/etc/x', '/box/x', '/proc/x', '/dev/x', '/home/x', '/root/x']:
     try:
         open(p, 'w').write('x')
         print('WROTE', p)
@@ -279,20 +290,29 @@ if os.fork() == 0:
     os._exit(0)
 os.wait()
 print('parent done')
-`, token)
-	r := s.py(t, code, sandbox.Limits{})
+%s`, token, pauseAtMarker)
+	var seen []string
+	r := s.observed(t, context.Background(), s.langs.Python, code, sandbox.Limits{}, func() { seen = waitProcess(token) })
 	expect(t, r, sandbox.StatusSuccess)
+	assertSeen(t, token, seen)
 	AssertNoProcess(t, token)
 }
 
 func (s *suite) cancel(t *testing.T) {
 	token := UniqueToken()
 	ctx, cancel := context.WithCancel(context.Background())
-	time.AfterFunc(500*time.Millisecond, cancel)
-	start := time.Now()
-	r := s.run(t, ctx, s.langs.Python, fmt.Sprintf("import subprocess\nsubprocess.run(['/bin/sh','-c','sleep 600; : %s'])", token), "", sandbox.Limits{})
+	defer cancel()
+	var seen []string
+	var cancelled time.Time
+	code := fmt.Sprintf("import subprocess\nsubprocess.Popen(['/bin/sh','-c','sleep 600; : %s'])\n%ssubprocess.run(['/bin/sh','-c','sleep 600; : %s'])", token, pauseAtMarker, token)
+	r := s.observed(t, ctx, s.langs.Python, code, sandbox.Limits{}, func() {
+		seen = waitProcess(token)
+		cancelled = time.Now()
+		cancel()
+	})
 	expect(t, r, sandbox.StatusCancelled)
-	if d := time.Since(start); d > 5*time.Second {
+	assertSeen(t, token, seen)
+	if d := time.Since(cancelled); d > 5*time.Second {
 		t.Fatalf("cancel took %s", d)
 	}
 	AssertNoProcess(t, token)

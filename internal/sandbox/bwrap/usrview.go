@@ -1,0 +1,98 @@
+package bwrap
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+
+	"golang.org/x/sys/unix"
+)
+
+// usrViews gives each leased uid its own read-only overlayfs view of /usr
+// and /etc (of which sandboxes see a few files). File locks (flock, fcntl)
+// belong to an inode, and a bind mount shares the host's inodes: a sandbox
+// could lock /usr/bin/python3 against host tools and signal to a concurrent
+// sandbox through lock state. Files reached
+// through an overlay have the overlay's own inodes, so a sandbox's locks
+// are seen only by the sandboxes of the same uid, which never run at once
+// (a uid is one slot). Content, page cache and speed are the host's.
+//
+// The mounts live in the host's mount namespace, one per uid, and are
+// remounted whenever a runtime leases the uid (so a package upgrade shows
+// after a restart, and one left by a crashed instance is replaced).
+type usrViews struct {
+	dir   string
+	mnts  map[int]string // uid -> directory holding its views, named after the host dirs
+	empty string
+}
+
+// mountUsrViews mounts a view for each uid under dir. It fails where
+// overlayfs can't be mounted (no CAP_SYS_ADMIN, no overlay support).
+func mountUsrViews(dir string, uids []int) (*usrViews, error) {
+	v := &usrViews{dir: dir, mnts: map[int]string{}, empty: filepath.Join(dir, ".empty")}
+	// The second, empty layer: overlayfs needs two lower layers when it
+	// has no upper one.
+	if err := os.MkdirAll(v.empty, 0o755); err != nil {
+		return nil, fmt.Errorf("bwrap: /usr views: %w", err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		return nil, fmt.Errorf("bwrap: /usr views: %w", err)
+	}
+	for _, uid := range uids {
+		base := filepath.Join(dir, strconv.Itoa(uid))
+		v.mnts[uid] = base
+		for _, src := range viewed {
+			mp := filepath.Join(base, src)
+			if err := os.MkdirAll(mp, 0o755); err != nil {
+				v.unmount()
+				return nil, fmt.Errorf("bwrap: /usr views: %w", err)
+			}
+			// A view left by an instance that died: replace it.
+			_ = unix.Unmount(mp, unix.MNT_DETACH)
+			opts := "lowerdir=" + src + ":" + v.empty
+			if err := unix.Mount("overlay", mp, "overlay", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
+				v.unmount()
+				return nil, fmt.Errorf("bwrap: mount overlay of %s on %s: %w", src, mp, err)
+			}
+		}
+	}
+	return v, nil
+}
+
+// viewed are the host directories sandboxes see through views.
+var viewed = []string{"/usr", "/etc"}
+
+// of returns the host path to bind for path (under one of viewed) in a
+// sandbox of uid: the same path in its view, or path itself when views are
+// off.
+func (v *usrViews) of(uid int, path string) string {
+	if v == nil {
+		return path
+	}
+	if base, ok := v.mnts[uid]; ok {
+		return filepath.Join(base, path)
+	}
+	return path
+}
+
+// unmount detaches the views. Sandboxes still running keep theirs: bwrap
+// bound a copy into their own mount namespace.
+func (v *usrViews) unmount() error {
+	if v == nil {
+		return nil
+	}
+	var errs []error
+	for uid, base := range v.mnts {
+		for _, src := range viewed {
+			// EINVAL: not mounted (a failed New), ENOENT: never created.
+			err := unix.Unmount(filepath.Join(base, src), unix.MNT_DETACH)
+			if err != nil && !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOENT) {
+				errs = append(errs, err)
+			}
+		}
+		delete(v.mnts, uid)
+	}
+	return errors.Join(errs...)
+}
