@@ -49,7 +49,9 @@ func (s *Service) runSandbox(ctx context.Context, p Prepared, req sandbox.Reques
 	res, err := s.rt.Run(ctx, req)
 	if err == nil && res.Status == sandbox.StatusError && res.Stage != sandbox.StageCompile &&
 		res.ExitCode == validate.GuardExitCode && tail.refused() {
-		res.Status = StatusRejected
+		// Like a run refused before it started, a rejected run has no
+		// exit code of its own: 97 is the guard's, not the program's.
+		res.Status, res.ExitCode = StatusRejected, -1
 	}
 	return res, err
 }
