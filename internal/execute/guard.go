@@ -20,7 +20,7 @@ const StatusRejected sandbox.Status = "rejected"
 // guardSource is implemented by validators that can enforce their policy
 // at run time (validate.Validator); fakes without it run unguarded.
 type guardSource interface {
-	Guard(policy string) ([]byte, error)
+	Guard(policy string) (name string, content []byte, err error)
 }
 
 // runSandbox runs req, behind the policy's run-time guard when the run is
@@ -28,11 +28,11 @@ type guardSource interface {
 // next to main.py and starts it. A run the guard stopped ends with its
 // exit code and its line on stderr, and becomes StatusRejected.
 func (s *Service) runSandbox(ctx context.Context, p Prepared, req sandbox.Request) (sandbox.Result, error) {
-	script, err := s.guardScript(p)
+	name, script, err := s.guard(p)
 	if err != nil {
 		return sandbox.Result{}, err
 	}
-	if script == nil {
+	if name == "" {
 		return s.rt.Run(ctx, req)
 	}
 	i := slices.Index(req.Language.Run, req.Language.FileName)
@@ -41,9 +41,9 @@ func (s *Service) runSandbox(ctx context.Context, p Prepared, req sandbox.Reques
 		return sandbox.Result{}, apperr.New(apperr.Internal, "guard_unusable", "python's run command does not name %s; the policy guard cannot start it", req.Language.FileName)
 	}
 	lang := req.Language
-	lang.Run = slices.Insert(slices.Clone(lang.Run), i, validate.GuardFileName)
+	lang.Run = slices.Insert(slices.Clone(lang.Run), i, name)
 	req.Language = lang
-	req.Files = append(slices.Clone(req.Files), sandbox.File{Name: validate.GuardFileName, Content: script})
+	req.Files = append(slices.Clone(req.Files), sandbox.File{Name: name, Content: script})
 	tail := &stderrTail{w: req.Stderr}
 	req.Stderr = tail
 	res, err := s.rt.Run(ctx, req)
@@ -56,19 +56,19 @@ func (s *Service) runSandbox(ctx context.Context, p Prepared, req sandbox.Reques
 	return res, err
 }
 
-func (s *Service) guardScript(p Prepared) ([]byte, error) {
+func (s *Service) guard(p Prepared) (string, []byte, error) {
 	if p.Language != "python" {
-		return nil, nil
+		return "", nil, nil
 	}
 	g, ok := s.val.(guardSource)
 	if !ok {
-		return nil, nil
+		return "", nil, nil
 	}
-	script, err := g.Guard(s.policy)
+	name, script, err := g.Guard(s.policy)
 	if err != nil {
-		return nil, ValidationError(err)
+		return "", nil, ValidationError(err)
 	}
-	return script, nil
+	return name, script, nil
 }
 
 // stderrTail passes stderr on and keeps its last line, where the guard

@@ -48,3 +48,26 @@ func TestGuardOnlyForPoliciesThatDeny(t *testing.T) {
 		}
 	}
 }
+
+func TestGuardIsCompiledOnce(t *testing.T) {
+	v := newHostValidator(t, Options{})
+	name, pyc, err := v.Guard("")
+	if err != nil || name != GuardFileName+"c" || len(pyc) < 16 {
+		t.Fatalf("Guard = %q, %d bytes, %v; want a .pyc", name, len(pyc), err)
+	}
+	// The magic number says which interpreter may load it.
+	out, err := exec.Command("/usr/bin/python3", "-I", "-S", "-c", "import importlib.util, sys; sys.stdout.buffer.write(importlib.util.MAGIC_NUMBER)").Output()
+	if err != nil || !bytes.HasPrefix(pyc, out) {
+		t.Fatalf("pyc starts %x, want the interpreter's magic %x (%v)", pyc[:4], out, err)
+	}
+	name2, pyc2, _ := v.Guard("strict")
+	if name2 != name || &pyc2[0] != &pyc[0] {
+		t.Error("the guard was compiled again")
+	}
+	if name, _, err := v.Guard("sandbox-only"); err != nil || name != "" {
+		t.Errorf("sandbox-only: guard %q, %v; want none", name, err)
+	}
+	if _, _, err := v.Guard("nope"); err == nil {
+		t.Error("unknown policy: no error")
+	}
+}
