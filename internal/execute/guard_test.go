@@ -143,7 +143,8 @@ func TestGuardLetsLessonsRun(t *testing.T) {
 		{"type hints", "import typing\nclass C:\n    x: 'int'\n    y: list[str]\nprint(typing.get_type_hints(C))", "", "{'x': <class 'int'>, 'y': list[str]}\n"},
 		{"enum", "import enum\nclass Color(enum.Enum):\n    RED = 1\nprint(Color.RED)", "", "Color.RED\n"},
 		{"input", "name = input('name? ')\nprint('hi', name)", "Ada\n", "name? hi Ada\n"},
-		{"main and argv", "print(__name__, __file__)", "", "__main__ /box/main.py\n"},
+		{"main and argv", "import dataclasses as d\nprint(__name__, __file__, d.sys.argv, d.sys.path[0], d.sys.modules['__main__'].__file__)", "",
+			"__main__ /box/main.py ['main.py'] /box /box/main.py\n"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
