@@ -186,6 +186,9 @@ def _make_hook(policy):
                 path, mode, flags = args
                 if _type(path) is _int:
                     return  # a descriptor already open
+                if _type(path) is _str and _type(mode) is _str and mode == "r" and \
+                        path.startswith("/usr/") and "/." not in path:
+                    return  # the common case by far: a library reading its own files
                 p = _normal(path, _cwd)
                 writing = (_type(flags) is _int and flags & _write_flags) or \
                     (_type(mode) is _str and ("w" in mode or "a" in mode or "x" in mode or "+" in mode))
@@ -352,7 +355,9 @@ def _main():
         source = f.read()
     try:
         code = compile(source, path, "exec", dont_inherit=True)
-    except SyntaxError as e:
+    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as e:
+        # python3 main.py reports these without a traceback (the program
+        # never started): with the guard's frames left out, so does this.
         _print_exception(e)
         return 1
     main = type(sys)("__main__")
