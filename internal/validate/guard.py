@@ -178,7 +178,7 @@ def _make_hook(policy):
              _write_prefixes=WRITE_PREFIXES, _write_files=WRITE_FILES,
              _write_flags=write_flags, _prefix=PREFIX, _code=EXIT_CODE,
              _trusted=TRUSTED, _ctypes_import=_ctypes_import, _len=len, _func=type(_untrusted),
-             _perm=PermissionError):
+             _perm=PermissionError, _frame=type(sys._getframe())):
         processes, ctypes, network, frames, new_code, files = _rules
         why = None
         if event == "open":
@@ -202,10 +202,11 @@ def _make_hook(policy):
                     why = "reading " + _shown(p) + " is not allowed: only /usr, /box and /tmp are readable"
         elif event == "sys._getframe":
             # The hook's own _getframe(0) asks too: let it through unasked.
-            if frames and args[0].f_code.co_filename != _guard and _untrusted(_getframe(0).f_back):
+            if frames and _type(args[0]) is _frame and args[0].f_code.co_filename != _guard and \
+                    _untrusted(_getframe(0).f_back):
                 why = "sys._getframe() is not allowed: frames lead to other code's variables"
         elif event == "object.__getattr__":
-            if frames and args[1] in _frame_attrs and _untrusted(_getframe(0).f_back):
+            if frames and _type(args[1]) is _str and args[1] in _frame_attrs and _untrusted(_getframe(0).f_back):
                 why = "reading ." + args[1] + " is not allowed: frames lead to other code's variables"
         elif event == "object.__setattr__" or event == "object.__delattr__":
             if _type(args[1]) is _str and args[1] in _code_attrs:
