@@ -140,7 +140,7 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 	if rec != nil {
 		recOut, recErr = &rec.stdout, &rec.stderr
 	}
-	res, err := s.rt.Run(ctx, sandbox.Request{
+	res, err := s.runSandbox(ctx, p, sandbox.Request{
 		Language: p.Lang,
 		Files:    []sandbox.File{{Content: []byte(p.Code)}},
 		Stdin:    stdin,

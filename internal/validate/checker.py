@@ -19,6 +19,7 @@ through names computed at run time.
 """
 
 import ast
+import codecs
 import json
 import re
 import sys
@@ -70,7 +71,13 @@ def main():
 
 def check(code, policy, has_stdin):
     report = Report(code)
-    tree = parse(code, report, bool(policy.get("warnings")))
+    # The interpreter reads main.py as bytes: it skips a UTF-8 BOM and obeys
+    # a coding declaration. Parsing the same bytes (not the decoded str)
+    # means the checker sees exactly the program that will run.
+    source = code.encode("utf-8", "surrogatepass")
+    if not policy.get("syntax_only") and foreign_coding(source, report):
+        return report.as_dict()
+    tree = parse(source, report, bool(policy.get("warnings")))
     if tree is None:
         return report.as_dict()
     try:
@@ -149,10 +156,47 @@ def dedupe(issues):
     return out
 
 
+# PEP 263, as the tokenizer matches it on line 1 or 2.
+CODING = re.compile(rb"^[ \t\f]*#.*?coding[:=][ \t]*([-\w.]+)")
+
+
+def foreign_coding(source, report):
+    """Refuse a coding declaration other than UTF-8: with, say, utf-7 a
+    line that is a comment to anyone reading it is code to the interpreter
+    (# +AAo-import os), so the policy and the learner would disagree with
+    what runs."""
+    for number, line in enumerate(source.splitlines()[:2], 1):
+        m = CODING.match(line)
+        if m is None:
+            continue
+        name = m.group(1).decode("ascii", "replace")
+        if is_utf8(name):
+            return False
+        report.error(
+            f"Security violation: coding declaration {name!r} is not allowed; "
+            "code is UTF-8 (remove the declaration or declare utf-8)",
+            number, report.char_column(number, m.start(1)),
+            number, report.char_column(number, m.end(1)))
+        return True
+    return False
+
+
+def is_utf8(name):
+    """Whether Python reads a file declared as name as UTF-8."""
+    normal = name.lower().replace("_", "-")
+    if normal == "utf-8" or normal.startswith("utf-8-"):
+        return True  # the tokenizer's own shortcut (utf-8-unix, utf_8...)
+    try:
+        return codecs.lookup(name).name == "utf-8"
+    except LookupError:
+        return False
+
+
 def parse(code, report, want_warnings):
     """The tree, or None after reporting why the code does not compile."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        tree = None
         try:
             tree = compile(code, "main.py", "exec", ast.PyCF_ONLY_AST,
                            dont_inherit=True)
@@ -161,6 +205,14 @@ def parse(code, report, want_warnings):
             # CPython uses -1 and None for "unknown"; the report uses 0.
             line, column, end_line, end_column = (
                 max(0, n or 0) for n in (e.lineno, e.offset, e.end_lineno, e.end_offset))
+            # The parser, given bytes, counts columns in UTF-8 bytes where
+            # it counts characters given the decoded text (and when python3
+            # main.py reports it); the compiler counts bytes either way.
+            if tree is None:
+                if column:
+                    column = report.char_column(line, column - 1)
+                if end_column:
+                    end_column = report.char_column(end_line, end_column - 1)
             report.error(e.msg, line, column, end_line, end_column, type(e).__name__)
             return None
         except (RecursionError, MemoryError) as e:
@@ -182,6 +234,8 @@ def parse(code, report, want_warnings):
 
 
 def nul_position(code):
+    if isinstance(code, bytes):
+        code = code.decode("utf-8", "replace")
     i = code.find("\0")
     if i < 0:
         return 0, 0

@@ -11,6 +11,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/runblock/runblock/internal/sandbox"
@@ -108,6 +109,7 @@ type Validator struct {
 	maxCodeBytes  int
 	limits        sandbox.Limits
 	warm          *warmPool // nil: every check starts cold
+	guards        sync.Map  // policy name → guardFile
 }
 
 // New checks opts and fills in defaults.

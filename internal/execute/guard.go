@@ -1,0 +1,109 @@
+package execute
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+
+	"github.com/runblock/runblock/internal/apperr"
+	"github.com/runblock/runblock/internal/sandbox"
+	"github.com/runblock/runblock/internal/validate"
+)
+
+// StatusRejected is a run the policy's run-time guard stopped. The store
+// already knows it (a run refused before it started has it too).
+const StatusRejected sandbox.Status = "rejected"
+
+// guardSource is implemented by validators that can enforce their policy
+// at run time (validate.Validator); fakes without it run unguarded.
+type guardSource interface {
+	Guard(policy string) (name string, content []byte, err error)
+}
+
+// runSandbox runs req, behind the policy's run-time guard when the run is
+// Python under a policy that denies something: the guard goes into /box
+// next to main.py and starts it. A run the guard stopped ends with its
+// exit code and its line on stderr, and becomes StatusRejected.
+func (s *Service) runSandbox(ctx context.Context, p Prepared, req sandbox.Request) (sandbox.Result, error) {
+	name, script, err := s.guard(p)
+	if err != nil {
+		return sandbox.Result{}, err
+	}
+	if name == "" {
+		return s.rt.Run(ctx, req)
+	}
+	i := slices.Index(req.Language.Run, req.Language.FileName)
+	if i < 0 {
+		// Fail closed: running main.py unguarded would drop the policy.
+		return sandbox.Result{}, apperr.New(apperr.Internal, "guard_unusable", "python's run command does not name %s; the policy guard cannot start it", req.Language.FileName)
+	}
+	lang := req.Language
+	lang.Run = slices.Insert(slices.Clone(lang.Run), i, name)
+	req.Language = lang
+	req.Files = append(slices.Clone(req.Files), sandbox.File{Name: name, Content: script})
+	tail := &stderrTail{w: req.Stderr}
+	req.Stderr = tail
+	res, err := s.rt.Run(ctx, req)
+	if err == nil && res.Status == sandbox.StatusError && res.Stage != sandbox.StageCompile &&
+		res.ExitCode == validate.GuardExitCode && tail.refused() {
+		// Like a run refused before it started, a rejected run has no
+		// exit code of its own: 97 is the guard's, not the program's.
+		res.Status, res.ExitCode = StatusRejected, -1
+	}
+	return res, err
+}
+
+func (s *Service) guard(p Prepared) (string, []byte, error) {
+	if p.Language != "python" {
+		return "", nil, nil
+	}
+	g, ok := s.val.(guardSource)
+	if !ok {
+		return "", nil, nil
+	}
+	name, script, err := g.Guard(s.policy)
+	if err != nil {
+		return "", nil, ValidationError(err)
+	}
+	return name, script, nil
+}
+
+// stderrTail passes stderr on and keeps its last line, where the guard
+// writes why it stopped the program.
+type stderrTail struct {
+	w    io.Writer
+	mu   sync.Mutex
+	last []byte
+}
+
+// maxGuardLine bounds what is kept: the guard's lines are short.
+const maxGuardLine = 4096
+
+func (t *stderrTail) Write(p []byte) (int, error) {
+	t.mu.Lock()
+	t.last = append(t.last, p...)
+	if len(t.last) > 2*maxGuardLine {
+		t.last = append(t.last[:0], t.last[len(t.last)-maxGuardLine:]...)
+	}
+	t.mu.Unlock()
+	if t.w == nil {
+		return len(p), nil
+	}
+	return t.w.Write(p)
+}
+
+// refused reports whether stderr ends with the guard's line. A program
+// can print such a line and exit with the guard's code itself; it then
+// reports its own run as rejected, which harms no one else.
+func (t *stderrTail) refused() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b := bytes.TrimSuffix(t.last, []byte("\n"))
+	if i := bytes.LastIndexByte(b, '\n'); i >= 0 {
+		b = b[i+1:]
+	}
+	return strings.HasPrefix(string(b), validate.GuardLinePrefix)
+}

@@ -1,0 +1,140 @@
+package validate
+
+import (
+	"bytes"
+	"context"
+	_ "embed"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"time"
+)
+
+// The run-time guard: a Python script that runs the learner's main.py
+// behind an audit hook enforcing the policy (see guard.py for what it
+// refuses and why). The static check is the fast, friendly first answer;
+// the guard is what holds when a spelling gets past it.
+//
+//go:embed guard.py
+var guardScript []byte
+
+// Names and markers shared with the execute service.
+const (
+	// GuardFileName is the guard's source name in /box, next to main.py;
+	// compiled, it is GuardFileName+"c".
+	GuardFileName = "runblock_guard.py"
+	// GuardExitCode is the exit status of a run the guard stopped.
+	GuardExitCode = 97
+	// GuardLinePrefix starts the one stderr line saying what was refused.
+	GuardLinePrefix = "runblock-policy: "
+)
+
+// guardMarker is the line of guard.py the policy replaces.
+var guardMarker = []byte("POLICY = {}  # runblock:policy\n")
+
+// guardPolicy is what the guard reads: the lists, not the teaching options.
+type guardPolicy struct {
+	Name              string   `json:"name"`
+	AllowedImports    []string `json:"allowed_imports"`
+	AllowAllImports   bool     `json:"allow_all_imports"`
+	DeniedImports     []string `json:"denied_imports"`
+	DeniedCalls       []string `json:"denied_calls"`
+	FlagDunderEscapes bool     `json:"flag_dunder_escapes"`
+}
+
+// Guards reports whether p denies anything the run-time guard enforces:
+// syntax-only policies and one that allows every import and builtin run
+// without it.
+func (p Policy) Guards() bool {
+	if p.SyntaxOnly {
+		return false
+	}
+	return !p.AllowAllImports || len(p.DeniedImports) > 0 || len(p.DeniedCalls) > 0 || p.FlagDunderEscapes
+}
+
+// GuardScript returns guard.py with p's lists written into it, or nil when
+// p needs no guard.
+func (p Policy) GuardScript() ([]byte, error) {
+	if !p.Guards() {
+		return nil, nil
+	}
+	g := guardPolicy{
+		Name: p.Name, AllowedImports: p.AllowedImports, AllowAllImports: p.AllowAllImports,
+		DeniedImports: p.DeniedImports, DeniedCalls: p.DeniedCalls, FlagDunderEscapes: p.FlagDunderEscapes,
+	}
+	for _, l := range []*[]string{&g.AllowedImports, &g.DeniedImports, &g.DeniedCalls} {
+		if *l == nil {
+			*l = []string{}
+		}
+	}
+	// JSON is a Python expression once true/false/null are names (guard.py
+	// binds them), and Go escapes every character that could end the line.
+	js, err := json.Marshal(g)
+	if err != nil {
+		return nil, fmt.Errorf("validate: encode guard policy: %w", err)
+	}
+	i := bytes.Index(guardScript, guardMarker)
+	if i < 0 {
+		return nil, fmt.Errorf("validate: guard.py lacks its policy line")
+	}
+	out := make([]byte, 0, len(guardScript)+len(js))
+	out = append(out, guardScript[:i]...)
+	out = append(out, "POLICY = "...)
+	out = append(out, js...)
+	out = append(out, '\n')
+	out = append(out, guardScript[i+len(guardMarker):]...)
+	return out, nil
+}
+
+// Guard returns the guard for the named policy ("" = the default) as a
+// file for /box, or an empty name when that policy needs none. It is
+// compiled once per policy, with the interpreter the sandbox runs (the
+// sandbox binds the host's /usr): compiling ~300 lines costs about as many
+// instructions as starting Python, and a .pyc only needs loading. If that
+// fails, the source is used.
+func (v *Validator) Guard(policy string) (name string, content []byte, err error) {
+	if policy == "" {
+		policy = v.defaultPolicy
+	}
+	p, ok := v.policies[policy]
+	if !ok {
+		return "", nil, fmt.Errorf("%w: %q", ErrUnknownPolicy, policy)
+	}
+	if c, ok := v.guards.Load(policy); ok {
+		g := c.(guardFile)
+		return g.name, g.content, nil
+	}
+	src, err := p.GuardScript()
+	if err != nil || src == nil {
+		return "", nil, err
+	}
+	g := guardFile{name: GuardFileName, content: src}
+	if pyc, err := compileGuard(v.pythonPath, src); err == nil {
+		g = guardFile{name: GuardFileName + "c", content: pyc}
+	}
+	v.guards.Store(policy, g)
+	return g.name, g.content, nil
+}
+
+type guardFile struct {
+	name    string
+	content []byte
+}
+
+// compileGuard turns the guard's source into a .pyc for python. Only our
+// own script is compiled here, never a learner's code.
+func compileGuard(python string, src []byte) ([]byte, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, "-I", "-S", "-c",
+		"import sys, importlib._bootstrap_external as b\n"+
+			"code = compile(sys.stdin.buffer.read(), '/box/"+GuardFileName+"', 'exec', dont_inherit=True)\n"+
+			"sys.stdout.buffer.write(b._code_to_timestamp_pyc(code))")
+	cmd.Stdin = bytes.NewReader(src)
+	cmd.Env = []string{}
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("validate: compile the guard with %s: %w", python, err)
+	}
+	return out, nil
+}
