@@ -45,7 +45,7 @@ var renderMD = goldmark.New(
 // class, so author HTML cannot style itself like the page.
 var sanitizer = func() *bluemonday.Policy {
 	p := bluemonday.UGCPolicy()
-	p.AllowAttrs("class").Matching(regexp.MustCompile(`^`+PlaceholderClass+`$`)).OnElements("div")
+	p.AllowAttrs("class").Matching(regexp.MustCompile(`^` + PlaceholderClass + `$`)).OnElements("div")
 	p.AllowAttrs("data-block-id").Matching(regexp.MustCompile(`^[A-Za-z0-9_.-]{1,64}$`)).OnElements("div")
 	p.AllowAttrs("class").Matching(regexp.MustCompile(`^language-[A-Za-z0-9_+#.-]+$`)).OnElements("code")
 	p.AllowAttrs("type").Matching(regexp.MustCompile(`^checkbox$`)).OnElements("input")

@@ -25,9 +25,9 @@ func TestRenderLesson(t *testing.T) {
 		notWant []string // substrings that must not
 	}{
 		{
-			name: "runnable blocks become placeholders in order",
-			src:  "# T\n\nintro\n\n```python {runnable id=a}\nprint(1)\n```\n\nmiddle\n\n```c {runnable id=b env=server}\nint main(){}\n```\n",
-			want: []string{"<p>intro</p>\n" + Placeholder("a") + "\n<p>middle</p>\n" + Placeholder("b")},
+			name:    "runnable blocks become placeholders in order",
+			src:     "# T\n\nintro\n\n```python {runnable id=a}\nprint(1)\n```\n\nmiddle\n\n```c {runnable id=b env=server}\nint main(){}\n```\n",
+			want:    []string{"<p>intro</p>\n" + Placeholder("a") + "\n<p>middle</p>\n" + Placeholder("b")},
 			notWant: []string{"print(1)", "int main"},
 		},
 		{
@@ -36,8 +36,8 @@ func TestRenderLesson(t *testing.T) {
 			want: []string{`<pre><code class="language-python">x = 1 &lt; 2`, "<pre><code>no language"},
 		},
 		{
-			name: "runnable=false and broken runnable blocks stay code",
-			src:  "```python {runnable=false id=off}\noff\n```\n```python {runnable}\nno id\n```\n",
+			name:    "runnable=false and broken runnable blocks stay code",
+			src:     "```python {runnable=false id=off}\noff\n```\n```python {runnable}\nno id\n```\n",
 			want:    []string{">off\n</code></pre>", ">no id\n</code></pre>"},
 			notWant: []string{PlaceholderClass},
 		},
@@ -77,7 +77,7 @@ func TestRenderLesson(t *testing.T) {
 		},
 		{
 			name: "GFM: tables, strikethrough, autolinks, task lists, heading ids",
-			src: "# Intro\n\n## Shapes and statistics\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\n~~old~~ new\n\nsee https://example.com/x\n\n- [x] done\n",
+			src:  "# Intro\n\n## Shapes and statistics\n\n| a | b |\n|:--|--:|\n| 1 | 2 |\n\n~~old~~ new\n\nsee https://example.com/x\n\n- [x] done\n",
 			want: []string{
 				`<h1 id="intro">Intro</h1>`, `<h2 id="shapes-and-statistics">`,
 				`<th align="left">a</th>`, `<td align="right">2</td>`, "<del>old</del>",
