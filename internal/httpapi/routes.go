@@ -25,6 +25,7 @@ func (s *Server) routes() {
 	if s.Content != nil {
 		s.handle("GET /api/v1/code/content", s.handleListContent)
 		s.handle("GET /api/v1/code/code-blocks/{content_id...}", s.handleCodeBlocks)
+		s.handle("GET /api/v1/code/content/{content_id...}", s.handleLesson)
 	}
 	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
