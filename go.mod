@@ -46,3 +46,6 @@ require (
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
 )
+
+// npm packages sometimes ship .go files; they are not part of this module.
+ignore ./web/node_modules

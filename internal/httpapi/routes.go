@@ -31,6 +31,9 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
 	s.mux.HandleFunc("/api/", s.handleNotFound)
+	if s.UI != nil {
+		s.mux.Handle("/", s.UI)
+	}
 }
 
 // handle registers "METHOD /path" and answers other methods on the same
