@@ -65,7 +65,8 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
   const flushPending = useRef(false)
 
   const live = status === 'starting' || status === 'running'
-  const blockedSeconds = quota.blockedUntil !== null ? Math.max(0, Math.ceil((quota.blockedUntil - now) / 1000)) : 0
+  // Read the clock here, not `now`: a 429 that just arrived must count from the present.
+  const blockedSeconds = quota.blockedUntil !== null ? Math.max(0, Math.ceil((quota.blockedUntil - Date.now()) / 1000)) : 0
 
   // A clock for the elapsed time and the 429 countdown; idle otherwise.
   useEffect(() => {
