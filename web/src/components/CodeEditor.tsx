@@ -59,6 +59,17 @@ export function CodeEditor({ initial, language, label, describedBy, onChange, on
       }),
     })
     view.current = v
+    // Arriving by keyboard, Tab keeps moving focus (no trap) until the learner
+    // presses another key; from then on Tab indents, and Esc then Tab leaves.
+    let pointer = false
+    const onPointer = () => (pointer = true)
+    const onFocus = () => {
+      if (!pointer) v.setTabFocusMode(10 * 60_000)
+      pointer = false
+    }
+    v.dom.addEventListener('mousedown', onPointer, true)
+    v.dom.addEventListener('touchstart', onPointer, { capture: true, passive: true })
+    v.contentDOM.addEventListener('focus', onFocus)
     let live = true
     loadLanguage(language).then(
       (ext) => live && v.dispatch({ effects: lang.reconfigure(ext) }),

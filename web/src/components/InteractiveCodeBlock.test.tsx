@@ -30,7 +30,7 @@ describe('InteractiveCodeBlock', () => {
     expect(editorText(container)).toBe('print("edited")')
     expect(screen.getByText('edited')).toBeTruthy()
     fireEvent.click(screen.getByRole('button', { name: 'Reset' }))
-    expect(editorText(container)).toBe('print("hi")\n')
+    expect(editorText(container)).toBe('print("hi")')
     expect(localStorage.getItem(key)).toBeNull()
     expect((screen.getByRole('button', { name: 'Reset' }) as HTMLButtonElement).disabled).toBe(true)
   })
@@ -39,7 +39,7 @@ describe('InteractiveCodeBlock', () => {
     localStorage.setItem(editKey('lesson', 'hello', 'print("old")\n'), 'stale edit')
     const { wrapper } = fakeRunner()
     const { container } = render(<InteractiveCodeBlock lessonId="lesson" block={block} />, { wrapper })
-    expect(editorText(container)).toBe('print("hi")\n')
+    expect(editorText(container)).toBe('print("hi")')
   })
 
   it('Run sends the block\'s code and ids, shows the output, the status and the environment', async () => {
@@ -53,7 +53,7 @@ describe('InteractiveCodeBlock', () => {
     render(<InteractiveCodeBlock lessonId="lesson" block={block} />, { wrapper })
     fireEvent.click(screen.getByRole('button', { name: 'Run' }))
     await screen.findByRole('textbox', { name: /Input for the program/ })
-    expect(srv.posts('/execute/stream')[0].body).toEqual({ code: 'print("hi")\n', language: 'python', environment: 'server', content_id: 'lesson', code_block_id: 'hello' })
+    expect(srv.posts('/execute/stream')[0].body).toEqual({ code: 'print("hi")', language: 'python', environment: 'server', content_id: 'lesson', code_block_id: 'hello' })
     expect(screen.getByTestId('status').textContent).toBe('running')
     expect((screen.getByRole('button', { name: 'Stop' }) as HTMLButtonElement).disabled).toBe(false)
 

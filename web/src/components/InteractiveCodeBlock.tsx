@@ -16,9 +16,11 @@ const isMac = typeof navigator !== 'undefined' && /Mac|iPhone|iPad/.test(navigat
 
 export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockProps) {
   const key = useMemo(() => editKey(lessonId, block.id, block.code), [lessonId, block.id, block.code])
-  const initial = useMemo(() => loadEdit(key) ?? block.code, [key, block.code])
+  // A fenced block's text ends with a newline; the editor shows no empty last line for it.
+  const original = useMemo(() => block.code.replace(/\n$/, ''), [block.code])
+  const initial = useMemo(() => loadEdit(key) ?? original, [key, original])
   const codeRef = useRef(initial)
-  const [edited, setEdited] = useState(initial !== block.code)
+  const [edited, setEdited] = useState(initial !== original)
   const [copied, setCopied] = useState(false)
   const editor = useRef<CodeEditorHandle>(null)
   const root = useRef<HTMLElement>(null)
@@ -38,11 +40,11 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
   const onChange = useCallback(
     (text: string) => {
       codeRef.current = text
-      setEdited(text !== block.code)
+      setEdited(text !== original)
       if (saveTimer.current) clearTimeout(saveTimer.current)
-      saveTimer.current = setTimeout(() => saveEdit(key, text, block.code), 250)
+      saveTimer.current = setTimeout(() => saveEdit(key, text, original), 250)
     },
-    [key, block.code],
+    [key, original],
   )
 
   const blocked = exec.blockedSeconds > 0
@@ -54,8 +56,8 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
   const reset = () => {
     if (saveTimer.current) clearTimeout(saveTimer.current)
     clearEdit(key)
-    editor.current?.setValue(block.code)
-    codeRef.current = block.code
+    editor.current?.setValue(original)
+    codeRef.current = original
     setEdited(false)
   }
 
@@ -111,7 +113,7 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
         )}
       </div>
       <p id={hintId} className="rb-hint">
-        {isMac ? '⌘' : 'Ctrl'}+Enter runs. Tab indents in the editor: press Esc, then Tab, to move on.
+        {isMac ? '⌘' : 'Ctrl'}+Enter runs. Once you type in the editor, Tab indents: press Esc, then Tab, to move on.
       </p>
       {blocked && (
         <p className="rb-ratelimit" role="alert" data-testid="ratelimit">
