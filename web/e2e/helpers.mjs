@@ -132,6 +132,7 @@ export function block(page, id) {
     status: root.getByTestId('status'),
     log: root.getByRole('log'),
     input: root.getByRole('textbox', { name: /Input for the program/ }),
-    editorText: () => root.locator('.cm-content').evaluate((el) => el.cmView?.view?.state?.doc?.toString() ?? el.innerText),
+    // CodeMirror draws one .cm-line per line (all of them, for blocks this short).
+    editorText: () => root.locator('.cm-line').evaluateAll((ls) => ls.map((l) => l.textContent).join('\n')),
   }
 }

@@ -25,12 +25,15 @@ async function open(path, { width = 1280, colorScheme = 'light' } = {}) {
   await page.setViewportSize({ width, height: 900 })
   await page.emulateMedia({ colorScheme })
   page.on('request', (r) => allRequests.push(r.url()))
-  const errors = []
-  page.on('pageerror', (e) => errors.push(String(e)))
-  page.errors = errors
   // One browser profile for all tests: start each from no saved edits.
   await page.goto(srv.url + '/favicon.svg')
   await page.evaluate(() => localStorage.clear())
+  const errors = []
+  page.on('pageerror', (e) => errors.push(String(e)))
+  // CSP violations are console errors; failed loads are named by their response.
+  page.on('console', (m) => m.type() === 'error' && !m.text().startsWith('Failed to load resource') && errors.push(m.text()))
+  page.on('response', (r) => r.status() >= 400 && errors.push(`${r.status()} ${r.url()}`))
+  page.errors = errors
   await page.goto(srv.url + path)
   return page
 }
@@ -55,6 +58,8 @@ describe('lesson page', () => {
     const mounted = await page.locator('div.runblock-block[data-block-id] > section.rb-block .cm-editor').count()
     assert.ok(placeholders >= 3, `placeholders: ${placeholders}`)
     assert.equal(mounted, placeholders)
+    // Syntax colours arrive with the grammar chunk.
+    await page.locator('section.rb-block .cm-editor .tok-string').first().waitFor()
     assert.deepEqual(page.errors, [])
     await page.close()
   })
@@ -178,7 +183,12 @@ describe('lesson page', () => {
         const b = block(page, 'hello')
         await b.run.click()
         await b.status.filter({ hasText: 'success' }).waitFor()
-        await page.screenshot({ path: screenshotPath(`lesson-${width}-${colorScheme}.png`), fullPage: true })
+        await page.screenshot({ path: screenshotPath(`lesson-${width}-${colorScheme}.png`) })
+        // CodeMirror measures an editor when it scrolls into view: visit each before the full-page shot.
+        for (const ed of await page.locator('.cm-editor').all()) await ed.scrollIntoViewIfNeeded()
+        await page.evaluate(() => window.scrollTo(0, 0))
+        await page.waitForTimeout(100)
+        await page.screenshot({ path: screenshotPath(`lesson-${width}-${colorScheme}-full.png`), fullPage: true })
         await page.close()
       }
     }

@@ -43,6 +43,11 @@ export function LessonPage({ id }: { id: string }) {
     setMounts(found)
   }, [lesson])
 
+  // The moment the blocks exist and can run; `npm run measure` reads it.
+  useEffect(() => {
+    if (mounts.length > 0) performance.mark('runblock:interactive')
+  }, [mounts])
+
   if (error) {
     return (
       <main className="rb-page">
