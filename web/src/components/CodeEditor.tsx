@@ -27,8 +27,8 @@ export interface CodeEditorProps {
 // page downloads only the languages its blocks use; the editor works (without
 // colours) for the few milliseconds before the grammar arrives.
 function loadLanguage(lang: string): Promise<Extension> {
-  if (lang === 'python') return import('@codemirror/lang-python').then((m) => m.python())
-  if (lang === 'c' || lang === 'cpp') return import('@codemirror/lang-cpp').then((m) => m.cpp())
+  if (lang === 'python') return import('./lang/python').then((m) => m.support())
+  if (lang === 'c' || lang === 'cpp') return import('./lang/c').then((m) => m.support())
   return Promise.resolve([])
 }
 

@@ -72,6 +72,7 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
 
   let live = ''
   if (exec.retrying) live = `Server busy, retrying in ${exec.retrying.delaySeconds} s (attempt ${exec.retrying.attempt} of ${exec.retrying.maxAttempts})`
+  else if (exec.stopping) live = 'stopping…'
   else live = statusLabel(exec.status)
 
   return (
@@ -101,7 +102,7 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
           aria-keyshortcuts={isMac ? 'Meta+Enter' : 'Control+Enter'}>
           {exec.live ? <><span className="rb-spinner" aria-hidden="true" /> Running…</> : blocked ? `Run (wait ${exec.blockedSeconds} s)` : 'Run'}
         </button>
-        <button type="button" className="rb-btn" onClick={exec.stop} disabled={!exec.live}>Stop</button>
+        <button type="button" className="rb-btn" onClick={exec.stop} disabled={!exec.live || exec.stopping}>Stop</button>
         <button type="button" className="rb-btn" onClick={reset} disabled={!edited}>Reset</button>
         <button type="button" className="rb-btn" onClick={copy}>{copied ? 'Copied' : 'Copy'}</button>
         <span className={`rb-badge rb-badge-${exec.status}`} role="status" aria-live="polite" data-testid="status">

@@ -107,6 +107,8 @@ describe('useCodeExecution', () => {
     act(() => result.current.run('while True: pass'))
     await waitFor(() => expect(result.current.status).toBe('running'))
     act(() => result.current.stop())
+    expect(result.current.stopping).toBe(true)
     await waitFor(() => expect(result.current.status).toBe('cancelled'))
+    expect(result.current.stopping).toBe(false)
   })
 })

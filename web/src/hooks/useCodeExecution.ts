@@ -14,6 +14,8 @@ export interface CodeExecution {
   status: RunStatus
   /** True from Run until the outcome is known. */
   live: boolean
+  /** Stop was pressed and the outcome is not known yet. */
+  stopping: boolean
   /** True while the program can take input typed into the terminal. */
   acceptsInput: boolean
   result: RunResult | null
@@ -61,6 +63,7 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
   const [retrying, setRetrying] = useState<Retrying | null>(null)
   const [outputVersion, setOutputVersion] = useState(0)
   const [startedAt, setStartedAt] = useState<number | null>(null)
+  const [stopping, setStopping] = useState(false)
   const [now, setNow] = useState(() => Date.now())
   const flushPending = useRef(false)
 
@@ -95,6 +98,7 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
       setEnvironment(null)
       setWarnings([])
       setRetrying(null)
+      setStopping(false)
       setStatus('starting')
       const t0 = Date.now()
       setStartedAt(t0)
@@ -119,6 +123,7 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
             break
           case 'complete':
             setRetrying(null)
+            setStopping(false)
             setResult(ev.result)
             if (ev.result.environment) setEnvironment(ev.result.environment)
             setStatus(ev.result.status)
@@ -131,7 +136,10 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
   )
 
   const stop = useCallback(() => {
-    void handleRef.current?.stop()
+    const h = handleRef.current
+    if (!h || (h.status() !== 'starting' && h.status() !== 'running')) return
+    setStopping(true)
+    void h.stop()
   }, [])
 
   const sendLine = useCallback(
@@ -162,6 +170,7 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
   return {
     status,
     live,
+    stopping: live && stopping,
     acceptsInput: live && (handleRef.current?.interactive ?? false),
     result,
     environment,
