@@ -47,14 +47,27 @@ try {
   for (const a of assets) console.log(`  ${a.url}  ${(a.raw / 1024).toFixed(1)} KB raw, ${(a.gzip / 1024).toFixed(1)} KB gzip -9, ${(a.wire / 1024).toFixed(1)} KB on the wire (${a.enc})`)
   console.log(`  total: ${(gz / 1024).toFixed(1)} KB gzip -9 (goal ≤ 250 KB), ${(wire / 1024).toFixed(1)} KB on the wire`)
 
-  // 2. Navigation → interactive (blocks mounted, Run enabled), cold then warm.
+  // 2. Navigation → interactive (blocks mounted, Run enabled). Cold = empty
+  // HTTP cache in a running browser (a learner following a link); warm = reload.
+  const cold = []
+  for (let i = 0; i < 5; i++) {
+    const p = await browser.context.newPage()
+    const cdp = await browser.context.newCDPSession(p)
+    await cdp.send('Network.clearBrowserCache')
+    await p.goto(srv.url + LESSON)
+    await p.waitForFunction(() => performance.getEntriesByName('runblock:interactive').length > 0)
+    cold.push(await p.evaluate(() => performance.getEntriesByName('runblock:interactive')[0].startTime))
+    await p.close()
+  }
   const warm = []
   for (let i = 0; i < 5; i++) {
     await page.reload()
     await page.waitForFunction(() => performance.getEntriesByName('runblock:interactive').length > 0)
     warm.push(await page.evaluate(() => performance.getEntriesByName('runblock:interactive')[0].startTime))
   }
-  console.log(`navigation → interactive lesson: cold ${fmt(coldInteractive)}, warm ${summary(warm)} (goal ≤ 1000 ms)`)
+  console.log(`navigation → interactive lesson: first load in a fresh browser ${fmt(coldInteractive)}`)
+  console.log(`  cold cache ${summary(cold)}`)
+  console.log(`  warm (reload) ${summary(warm)} (goal ≤ 1000 ms)`)
 
   // 3. Click Run → first output line in the terminal (DOM updated; +1 frame to paint).
   const clickToOutput = async (blockId, text) =>
@@ -79,23 +92,10 @@ try {
       { blockId, text },
     )
   const status = (id) => page.locator(`section[data-block="${id}"] [data-testid=status]`)
-  const dom = []
-  const frame = []
-  await clickToOutput('hello', 'Hello') // warm-up: first run pays the cold checker/sandbox start
-  await status('hello').filter({ hasText: 'success' }).waitFor()
-  for (let i = 0; i < RUNS; i++) {
-    const r = await clickToOutput('hello', 'Hello')
-    dom.push(r.dom)
-    frame.push(r.frame)
-    await status('hello').filter({ hasText: 'success' }).waitFor()
-  }
-  console.log(`click Run → first output line (hello, server): DOM ${summary(dom)}; next frame ${summary(frame)} (goal p50 ≤ 100 ms)`)
-
-  // The same request from Node, without a browser: what the server itself takes
-  // on this machine right now, so the page's share is visible.
+  // The same request from Node, without a browser, interleaved with the
+  // clicks: what the server itself takes right now, so the page's share shows.
   const code = await page.evaluate(() => [...document.querySelectorAll('section[data-block="hello"] .cm-line')].map((l) => l.textContent).join('\n'))
-  const bare = []
-  for (let i = 0; i < RUNS; i++) {
+  const bareRun = async () => {
     const t0 = performance.now()
     const res = await fetch(`${srv.url}/api/v1/code/execute/stream`, {
       method: 'POST',
@@ -112,8 +112,21 @@ try {
       buf += dec.decode(value, { stream: true })
       if (first === null && buf.includes('"type":"output"')) first = performance.now() - t0
     }
-    bare.push(first)
+    return first
   }
+  const dom = []
+  const frame = []
+  const bare = []
+  await clickToOutput('hello', 'Hello') // warm-up: first run pays the cold checker/sandbox start
+  await status('hello').filter({ hasText: 'success' }).waitFor()
+  for (let i = 0; i < RUNS; i++) {
+    const r = await clickToOutput('hello', 'Hello')
+    dom.push(r.dom)
+    frame.push(r.frame)
+    await status('hello').filter({ hasText: 'success' }).waitFor()
+    bare.push(await bareRun())
+  }
+  console.log(`click Run → first output line (hello, server): DOM ${summary(dom)}; next frame ${summary(frame)} (goal p50 ≤ 100 ms)`)
   console.log(`  same request from Node (no browser), request → first output frame: ${summary(bare)}`)
   console.log(`  load average now: ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')} on ${(await import('node:os')).cpus().length} CPUs`)
 

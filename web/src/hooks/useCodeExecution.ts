@@ -40,8 +40,9 @@ export interface CodeExecution {
 
 export type ExecutionTarget = Omit<RunRequest, 'code'>
 
-const schedule: (f: () => void) => void =
-  typeof requestAnimationFrame === 'function' ? (f) => requestAnimationFrame(() => f()) : (f) => setTimeout(f, 16)
+// Output renders at most this often; a chunk after a quiet spell renders at once,
+// so the first line of a run shows without waiting for a frame.
+const renderEveryMs = 33
 
 export function useCodeExecution(target: ExecutionTarget): CodeExecution {
   const runner = useRunner()
@@ -65,7 +66,8 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
   const [startedAt, setStartedAt] = useState<number | null>(null)
   const [stopping, setStopping] = useState(false)
   const [now, setNow] = useState(() => Date.now())
-  const flushPending = useRef(false)
+  const flushTimer = useRef<ReturnType<typeof setTimeout> | null>(null)
+  const lastFlush = useRef(0)
 
   const live = status === 'starting' || status === 'running'
   // Read the clock here, not `now`: a 429 that just arrived must count from the present.
@@ -79,13 +81,18 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
   }, [live, blockedSeconds > 0])
 
   const bump = useCallback(() => {
-    if (flushPending.current) return
-    flushPending.current = true
-    schedule(() => {
-      flushPending.current = false
+    if (flushTimer.current) return
+    const flush = () => {
+      flushTimer.current = null
+      lastFlush.current = performance.now()
       setOutputVersion(term.version)
-    })
+    }
+    const wait = lastFlush.current + renderEveryMs - performance.now()
+    if (wait <= 0) flush()
+    else flushTimer.current = setTimeout(flush, wait)
   }, [term])
+
+  useEffect(() => () => void (flushTimer.current && clearTimeout(flushTimer.current)), [])
 
   const run = useCallback(
     (code: string) => {
