@@ -176,6 +176,33 @@ describe('lesson page', () => {
     await page.close()
   })
 
+  it('caps a flood of output with a notice and stays responsive', async () => {
+    const page = await open('/lessons/e2e-python')
+    const b = block(page, 'stream')
+    await setCode(page, 'stream', 'for i in range(200000):\n    print(i)\n')
+    await b.run.click()
+    await b.root.getByText(/Output truncated/).waitFor()
+    await b.status.filter({ hasText: 'error' }).waitFor()
+    assert.match(await b.root.getByRole('alert').first().textContent(), /Output limit reached/)
+    // Still usable: typing lands in the editor.
+    await page.locator('section[data-block="stream"] .cm-content').click()
+    await page.keyboard.press('Control+End')
+    await page.keyboard.type('# ok')
+    assert.match(await b.editorText(), /# ok$/)
+    await page.close()
+  })
+
+  it('fits a 360 px wide screen without sideways scrolling', async () => {
+    for (const path of ['/', '/lessons/python-basics', '/lessons/e2e-c']) {
+      const page = await open(path, { width: 360 })
+      await page.locator('main h1').first().waitFor()
+      if (path !== '/') await page.locator('section.rb-block .cm-editor').first().waitFor()
+      const { scroll, client } = await page.evaluate(() => ({ scroll: document.documentElement.scrollWidth, client: document.documentElement.clientWidth }))
+      assert.ok(scroll <= client, `${path}: page is ${scroll} px wide in a ${client} px window`)
+      await page.close()
+    }
+  })
+
   it('takes screenshots of a lesson at 1280 and 390 px, light and dark', async () => {
     for (const colorScheme of ['light', 'dark']) {
       for (const width of [1280, 390]) {
