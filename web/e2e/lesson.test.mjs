@@ -210,6 +210,8 @@ describe('lesson page', () => {
         const b = block(page, 'hello')
         await b.run.click()
         await b.status.filter({ hasText: 'success' }).waitFor()
+        // On a phone the block and its output are below the intro: show them.
+        if (width < 600) await b.root.evaluate((el) => el.scrollIntoView({ block: 'start' }))
         await page.screenshot({ path: screenshotPath(`lesson-${width}-${colorScheme}.png`) })
         // CodeMirror measures an editor when it scrolls into view: visit each before the full-page shot.
         for (const ed of await page.locator('.cm-editor').all()) await ed.scrollIntoViewIfNeeded()
