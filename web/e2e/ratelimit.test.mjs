@@ -1,7 +1,7 @@
 // The anonymous quota, end to end: a small quota on its own server.
 import { after, before, it } from 'node:test'
 import assert from 'node:assert/strict'
-import { block, launchBrowser, startServer } from './helpers.mjs'
+import { block, launchBrowser, screenshotPath, startServer } from './helpers.mjs'
 
 let srv
 let browser
@@ -31,6 +31,7 @@ it('after the quota shows the 429 message and a countdown, then Run re-enables',
   await notice.waitFor()
   assert.match(await notice.textContent(), /Run limit reached\. You can run again in \d+ s/)
   assert.equal(await b.status.textContent(), 'rate limited')
+  await b.root.screenshot({ path: screenshotPath('rate-limited.png') })
   assert.equal(await b.run.isDisabled(), true)
   assert.match(await b.run.textContent(), /wait \d+ s/)
   // The limit is per learner: the other blocks wait too.

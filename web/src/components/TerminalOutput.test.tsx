@@ -50,10 +50,18 @@ describe('TerminalOutput', () => {
     expect(onEof).toHaveBeenCalled()
   })
 
-  it('has no input field once the run is over', () => {
+  it('has no input field once the run is over, and says when there was no output', () => {
     const t = new TerminalModel()
-    render(<TerminalOutput {...props(t, { status: 'success', result: emptyResult('success', { exitCode: 0 }) })} />)
+    render(<TerminalOutput {...props(t, { status: 'success', result: emptyResult('success', { exitCode: 0, id: 'r1' }) })} />)
     expect(screen.queryByRole('textbox')).toBeNull()
+    expect(screen.getByRole('log').textContent).toBe('(no output)')
+  })
+
+  it('says a refused run did not start', () => {
+    const t = new TerminalModel()
+    render(<TerminalOutput {...props(t, { status: 'rate_limited', result: emptyResult('rate_limited', { message: 'rate limit reached' }) })} />)
+    expect(screen.getByRole('log').textContent).toBe('The program did not start.')
+    expect(screen.getByRole('alert').textContent).toBe('rate limit reached')
   })
 
   it('shows the truncated notice and the final status, exit code and time', () => {

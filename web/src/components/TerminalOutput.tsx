@@ -156,7 +156,9 @@ export function TerminalOutput(props: TerminalOutputProps) {
             onKeyDown={onKey}
           />
         )}
-        {terminal.isEmpty() && !acceptsInput && status === 'idle' && <span className="rb-system">Press Run to see the output here.</span>}
+        {terminal.isEmpty() && final && (
+          <span className="rb-system">{result!.id ? '(no output)' : 'The program did not start.'}</span>
+        )}
       </pre>
       {(final || terminal.clipped > 0) && (
         <div className="rb-term-foot">
