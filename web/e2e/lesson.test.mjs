@@ -126,8 +126,7 @@ describe('lesson page', () => {
     await page.keyboard.type('\nprint("mine")')
     assert.match(await b.editorText(), /print\("original"\)\nprint\("mine"\)/)
     await b.root.getByText('edited', { exact: true }).waitFor()
-    await page.waitForTimeout(400) // edits are saved after a short pause in typing
-    await page.reload()
+    await page.reload() // right away: leaving the page saves a pending edit
     b = block(page, 'edit')
     await b.root.locator('.cm-editor').waitFor()
     assert.match(await b.editorText(), /print\("mine"\)/)

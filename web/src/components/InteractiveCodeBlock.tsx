@@ -1,4 +1,4 @@
-import { useCallback, useId, useMemo, useRef, useState } from 'react'
+import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react'
 import { CodeEditor, type CodeEditorHandle } from './CodeEditor'
 import { TerminalOutput } from './TerminalOutput'
 import { useCodeExecution } from '../hooks/useCodeExecution'
@@ -42,10 +42,28 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
       codeRef.current = text
       setEdited(text !== original)
       if (saveTimer.current) clearTimeout(saveTimer.current)
-      saveTimer.current = setTimeout(() => saveEdit(key, text, original), 250)
+      saveTimer.current = setTimeout(() => {
+        saveTimer.current = null
+        saveEdit(key, text, original)
+      }, 250)
     },
     [key, original],
   )
+
+  // An edit typed just before leaving the page is saved now, not lost with the timer.
+  useEffect(() => {
+    const flush = () => {
+      if (!saveTimer.current) return
+      clearTimeout(saveTimer.current)
+      saveTimer.current = null
+      saveEdit(key, codeRef.current, original)
+    }
+    window.addEventListener('pagehide', flush)
+    return () => {
+      window.removeEventListener('pagehide', flush)
+      flush()
+    }
+  }, [key, original])
 
   const blocked = exec.blockedSeconds > 0
   const canRun = !exec.live && !blocked
@@ -55,6 +73,7 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
 
   const reset = () => {
     if (saveTimer.current) clearTimeout(saveTimer.current)
+    saveTimer.current = null
     clearEdit(key)
     editor.current?.setValue(original)
     codeRef.current = original
