@@ -1,14 +1,17 @@
 # The two commands: `make run` and `make test`. Both install what is missing.
 export PATH := /usr/local/go/bin:$(PATH)
 GO ?= go
+NPM ?= npm
 ADDR ?= 127.0.0.1:8080
 DATA ?= data
 
-.PHONY: run test build deps deps-test services bench fuzz lint clean
+.PHONY: run test build ui ui-test e2e measure-ui deps deps-test services bench fuzz lint clean
 
-run: deps build
+run: deps web/dist/index.html build
 	./bin/runblock serve --addr $(ADDR) --data-dir $(DATA) --allow-anonymous
 
+# The binary embeds whatever web/dist holds: without a UI build it still
+# works and its pages say "UI not built: run make ui".
 build:
 	$(GO) build -o bin/runblock ./cmd/runblock
 
@@ -17,6 +20,29 @@ deps:
 
 deps-test:
 	@scripts/setup.sh test
+
+# The learner's page (web/, React + Vite) built into web/dist.
+# npm ci only when node_modules is missing or older than the lock file.
+UI_SRC := $(shell find web -path web/node_modules -prune -o -path web/dist -prune -o \
+	-path web/test-results -prune -o -path web/e2e -prune -o -type f -print 2>/dev/null)
+
+web/node_modules/.package-lock.json: web/package-lock.json web/package.json
+	cd web && $(NPM) ci --no-audit --no-fund
+	@touch $@
+
+ui: web/node_modules/.package-lock.json
+	cd web && $(NPM) run build
+
+# The page is rebuilt only when a source changed since the last build.
+web/dist/index.html: web/node_modules/.package-lock.json $(UI_SRC)
+	cd web && $(NPM) run build
+
+ui-test: web/node_modules/.package-lock.json
+	cd web && $(NPM) test
+
+# End-to-end tests in headless Debian Chromium against bin/runblock.
+e2e: web/node_modules/.package-lock.json
+	cd web && $(NPM) run e2e
 
 # Real Redis and Postgres on loopback, started when they are not running.
 services: deps-test
@@ -27,8 +53,19 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 
-test: services build lint
+# Sequential on purpose: the binary must embed this UI build, and the
+# end-to-end tests start that binary.
+test: services
+	$(MAKE) ui
+	$(MAKE) build
+	$(MAKE) lint
 	$(GO) test -race -count=1 ./...
+	$(MAKE) ui-test
+	$(MAKE) e2e
+
+# The page's numbers (bundle size, time to interactive, first output, stop).
+measure-ui: deps-test web/dist/index.html build
+	cd web && $(NPM) run measure
 
 # Short fuzzing of every parser; `make fuzz FUZZTIME=5m` for longer.
 FUZZTIME ?= 15s
@@ -39,7 +76,8 @@ FUZZERS = \
 	./internal/validate/:FuzzParseCheckerOutput \
 	./internal/validate/:FuzzParseGCCDiagnostics \
 	./internal/content/:FuzzParseInfo \
-	./internal/content/:FuzzParseLesson
+	./internal/content/:FuzzParseLesson \
+	./internal/content/:FuzzRenderLesson
 fuzz:
 	@set -e; for f in $(FUZZERS); do \
 		pkg=$${f%%:*}; name=$${f##*:}; \
@@ -52,3 +90,4 @@ bench: deps services build
 
 clean:
 	rm -rf bin
+	find web/dist -mindepth 1 ! -name .keep -delete 2>/dev/null || true

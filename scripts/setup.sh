@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages runblock needs, only those missing.
-#   scripts/setup.sh run    what `runblock serve` needs
-#   scripts/setup.sh test   that, plus what the tests need (Redis, Postgres)
+#   scripts/setup.sh run    what `runblock serve` and building the page need
+#   scripts/setup.sh test   that, plus what the tests need (Redis, Postgres,
+#                           Chromium for the page's end-to-end tests)
 set -euo pipefail
 want=(bubblewrap util-linux python3 python3-numpy python3-pandas python3-matplotlib gcc libc6-dev)
 if [ "${1:-run}" = test ]; then
@@ -11,8 +12,25 @@ missing=()
 for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+# Node may come from elsewhere than Debian (NodeSource's nodejs bundles
+# npm; /usr/local installs have no package at all): look for the commands,
+# and only install Debian's when there are none, so a newer Node stays.
+command -v node >/dev/null 2>&1 || missing+=(nodejs)
+command -v npm >/dev/null 2>&1 || missing+=(npm)
+# The end-to-end tests drive Debian's Chromium, never a downloaded build.
+if [ "${1:-run}" = test ] && [ ! -x /usr/bin/chromium ]; then
+	missing+=(chromium)
+fi
+# Vite needs Node 20.19 or newer; an older Debian nodejs installs but
+# cannot build the page.
+check_node() {
+	if ! node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>20||a===20&&b>=19?0:1)'; then
+		echo "setup: warning: Node $(node --version) is too old to build the page (needs 20.19+)" >&2
+	fi
+}
 if [ ${#missing[@]} -eq 0 ]; then
 	echo "setup: all packages present"
+	check_node
 	exit 0
 fi
 if [ "$(id -u)" -ne 0 ]; then
@@ -25,3 +43,4 @@ export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 echo "setup: installed ${missing[*]}"
+check_node

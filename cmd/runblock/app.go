@@ -108,6 +108,9 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	if a.relay != nil {
 		deps.Relay = a.relay
 	}
+	if deps.UI, err = newUI(log); err != nil {
+		return nil, err
+	}
 	if a.api, err = httpapi.NewServer(deps); err != nil {
 		return nil, err
 	}

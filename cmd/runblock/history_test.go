@@ -436,7 +436,7 @@ func histNumOrNil(v any) any {
 }
 
 var histLessons = []any{
-	map[string]any{"id": "python-basics", "title": "Python basics", "blocks": 4.0,
+	map[string]any{"id": "python-basics", "title": "Python basics", "blocks": 6.0,
 		"description": "Print text, store values in variables, repeat work with loops, write a function and read input."},
 	map[string]any{"id": "numpy-intro", "title": "Introduction to NumPy", "blocks": 2.0,
 		"description": "Arrays, element-wise arithmetic and summary statistics with NumPy."},
@@ -471,7 +471,8 @@ func TestContentAPI(t *testing.T) {
 		return out
 	}
 	bs := blocks()
-	want := []struct{ id, title string }{{"hello", "Hello, world"}, {"loops", "Variables and loops"}, {"functions", "A function"}, {"input", "Reading input"}}
+	want := []struct{ id, title string }{{"hello", "Hello, world"}, {"loops", "Variables and loops"}, {"functions", "A function"}, {"input", "Reading input"},
+		{"ask", "Your turn: a guessing game"}, {"countdown", "A countdown"}}
 	if len(bs) != len(want) {
 		t.Fatalf("python-basics has %d blocks: %v", len(bs), bs)
 	}
@@ -498,6 +499,31 @@ func TestContentAPI(t *testing.T) {
 		if r, m := histDo(t, "GET", api+"/code-blocks/"+id, "", ""); r.StatusCode != 404 || m["code"] != "content_not_found" {
 			t.Errorf("lesson %q: %d %v", id, r.StatusCode, m)
 		}
+	}
+
+	// The page's view of a lesson: rendered prose with one placeholder per
+	// block, in order, and the same blocks.
+	r, m = histDo(t, "GET", api+"/content/python-basics", "", "")
+	if r.StatusCode != 200 || m["id"] != "python-basics" || m["title"] != "Python basics" {
+		t.Fatalf("content/python-basics: %d %v", r.StatusCode, m)
+	}
+	html, _ := m["html"].(string)
+	at := 0
+	for i, b := range m["code_blocks"].([]any) {
+		b := b.(map[string]any)
+		ph := `<div class="runblock-block" data-block-id="` + b["id"].(string) + `"></div>`
+		j := strings.Index(html, ph)
+		if j < at || b["id"] != want[i].id {
+			t.Errorf("block %d %v: placeholder at %d (after %d)", i, b["id"], j, at)
+		}
+		at = j
+		histExpectFields(t, "content "+want[i].id, b, map[string]any{"my_stats": zero})
+	}
+	if strings.Count(html, "runblock-block") != len(want) || !strings.Contains(html, `<h2 id="reading-input">Reading input</h2>`) {
+		t.Errorf("content html: %s", html)
+	}
+	if r, m := histDo(t, "GET", api+"/content/nope", "", ""); r.StatusCode != 404 || m["code"] != "content_not_found" {
+		t.Errorf("content/nope: %d %v", r.StatusCode, m)
 	}
 
 	// Running blocks updates the caller's progress on them.

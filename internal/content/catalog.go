@@ -17,6 +17,8 @@ type Catalog struct {
 	lessons   map[string]*Lesson
 	summaries []LessonSummary
 	problems  []Problem
+	// html has one entry per lesson, made at load, so lookups need no lock.
+	html map[string]*rendered
 }
 
 // Lessons returns every lesson, ordered by front matter order (lessons
@@ -68,7 +70,7 @@ func Load(dir string) (*Catalog, []Problem, error) {
 		return nil, nil, fmt.Errorf("content directory: %w", err)
 	}
 	defer root.Close()
-	c := &Catalog{lessons: map[string]*Lesson{}}
+	c := &Catalog{lessons: map[string]*Lesson{}, html: map[string]*rendered{}}
 	problem := func(rel string, line int, msg string) {
 		c.problems = append(c.problems, Problem{File: filepath.Join(dir, filepath.FromSlash(rel)), Line: line, Message: msg})
 	}
@@ -89,6 +91,7 @@ func Load(dir string) (*Catalog, []Problem, error) {
 		return nil, nil, fmt.Errorf("content directory %s: %w", dir, err)
 	}
 	for _, l := range c.lessons {
+		c.html[l.ID] = &rendered{}
 		c.summaries = append(c.summaries, LessonSummary{ID: l.ID, Title: l.Title, Description: l.Description, Blocks: len(l.Blocks)})
 	}
 	slices.SortFunc(c.summaries, func(a, b LessonSummary) int {

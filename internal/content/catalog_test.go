@@ -148,7 +148,7 @@ func TestSampleContent(t *testing.T) {
 		t.Fatalf("sample content has problems:\n%s", joinProblems(probs))
 	}
 	want := map[string][]string{
-		"python-basics": {"hello:python:auto", "loops:python:auto", "functions:python:auto", "input:python:auto"},
+		"python-basics": {"hello:python:auto", "loops:python:auto", "functions:python:auto", "input:python:auto", "ask:python:auto", "countdown:python:auto"},
 		"numpy-intro":   {"arrays:python:server", "stats:python:server"},
 		"c-basics":      {"hello-c:c:server"},
 	}
@@ -171,5 +171,13 @@ func TestSampleContent(t *testing.T) {
 	}
 	if b, _ := cat.Block("python-basics", "input"); b.Stdin == "" || !strings.Contains(b.Code, "input(") {
 		t.Errorf("python-basics/input should read stdin: %+v", b)
+	}
+	// The page's interactive input path: input() with nothing typed ahead.
+	if b, _ := cat.Block("python-basics", "ask"); b.Stdin != "" || !strings.Contains(b.Code, "input(") {
+		t.Errorf("python-basics/ask should wait for the learner: %+v", b)
+	}
+	// Streaming: output spread over time.
+	if b, _ := cat.Block("python-basics", "countdown"); !strings.Contains(b.Code, "time.sleep(") {
+		t.Errorf("python-basics/countdown should print with pauses: %+v", b)
 	}
 }

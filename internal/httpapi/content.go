@@ -67,19 +67,72 @@ func (s *Server) handleCodeBlocks(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("content_id")
 	lesson, ok := s.Content.Current().Lesson(id)
 	if !ok {
-		s.writeError(w, r, apperr.New(apperr.NotFound, "content_not_found", "no lesson %q", id))
+		s.writeError(w, r, errNoLesson(id))
 		return
 	}
+	blocks, err := s.lessonBlocks(r, who, lesson)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"content_id": lesson.ID, "title": lesson.Title, "code_blocks": blocks})
+}
+
+// handleLesson returns a lesson for the page: its prose rendered to
+// sanitized HTML, where each runnable block is an empty placeholder, and
+// the blocks themselves as handleCodeBlocks returns them.
+func (s *Server) handleLesson(w http.ResponseWriter, r *http.Request) {
+	who, err := s.identify(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	id := r.PathValue("content_id")
+	// One snapshot for both, so the HTML and the blocks agree even when a
+	// reload happens in between.
+	cat := s.Content.Current()
+	lesson, ok := cat.Lesson(id)
+	if !ok {
+		s.writeError(w, r, errNoLesson(id))
+		return
+	}
+	html, _, err := cat.LessonHTML(id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	blocks, err := s.lessonBlocks(r, who, lesson)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, lessonJSON{ID: lesson.ID, Title: lesson.Title, Description: lesson.Description,
+		HTML: html, CodeBlocks: blocks})
+}
+
+type lessonJSON struct {
+	ID          string      `json:"id"`
+	Title       string      `json:"title"`
+	Description string      `json:"description"`
+	HTML        string      `json:"html"`
+	CodeBlocks  []blockJSON `json:"code_blocks"`
+}
+
+func errNoLesson(id string) error {
+	return apperr.New(apperr.NotFound, "content_not_found", "no lesson %q", id)
+}
+
+// lessonBlocks is the JSON of a lesson's blocks with the caller's stats.
+func (s *Server) lessonBlocks(r *http.Request, who auth.Identity, lesson content.Lesson) ([]blockJSON, error) {
 	var mine, all map[string]store.BlockStats
+	var err error
 	if s.Store != nil {
-		if mine, err = s.Store.UserBlockStats(r.Context(), who.UserID, id); err != nil {
-			s.writeError(w, r, err)
-			return
+		if mine, err = s.Store.UserBlockStats(r.Context(), who.UserID, lesson.ID); err != nil {
+			return nil, err
 		}
 		if who.Role == auth.RoleAuthor || who.Role == auth.RoleService {
-			if all, err = s.Store.BlockStats(r.Context(), id); err != nil {
-				s.writeError(w, r, err)
-				return
+			if all, err = s.Store.BlockStats(r.Context(), lesson.ID); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -97,7 +150,7 @@ func (s *Server) handleCodeBlocks(w http.ResponseWriter, r *http.Request) {
 		}
 		blocks = append(blocks, j)
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"content_id": lesson.ID, "title": lesson.Title, "code_blocks": blocks})
+	return blocks, nil
 }
 
 func toBlockJSON(b content.Block) blockJSON {

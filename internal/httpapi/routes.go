@@ -25,11 +25,15 @@ func (s *Server) routes() {
 	if s.Content != nil {
 		s.handle("GET /api/v1/code/content", s.handleListContent)
 		s.handle("GET /api/v1/code/code-blocks/{content_id...}", s.handleCodeBlocks)
+		s.handle("GET /api/v1/code/content/{content_id...}", s.handleLesson)
 	}
 	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
 	s.mux.HandleFunc("/api/", s.handleNotFound)
+	if s.UI != nil {
+		s.mux.Handle("/", s.UI)
+	}
 }
 
 // handle registers "METHOD /path" and answers other methods on the same

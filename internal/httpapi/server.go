@@ -31,6 +31,10 @@ type Deps struct {
 	Environments Environments
 	CORS         CORS
 	Ready        func(ctx context.Context) (degraded []string, err error)
+	// UI answers every path the API does not (the learner's page); nil
+	// leaves them to the mux's 404. It runs inside the same middleware, so
+	// pages carry the same isolation headers as the API.
+	UI           http.Handler
 	Logger       *slog.Logger
 	MaxBodyBytes int64
 	// StreamWriteTimeout bounds each write to an SSE client; a client that

@@ -1,0 +1,5 @@
+export * from './types'
+export { SSEParser } from './sse'
+export { QuotaStore } from './quota'
+export { ServerRunner } from './server'
+export { TerminalModel } from './terminal'
