@@ -63,12 +63,15 @@ type Execution struct {
 	MemoryPeakBytes int64
 	Truncated       bool
 	Code            string
-	Output          string
-	ErrorOutput     string
-	ContentID       string
-	CodeBlockID     string
-	CreatedAt       time.Time
-	FinishedAt      *time.Time
+	// CodeSHA256 is set (lowercase hex) when Code holds only a prefix of the
+	// submitted code: rejected runs keep a bounded prefix and this digest.
+	CodeSHA256  string
+	Output      string
+	ErrorOutput string
+	ContentID   string
+	CodeBlockID string
+	CreatedAt   time.Time
+	FinishedAt  *time.Time
 }
 
 // Page selects a window of ListExecutions. Before is the opaque cursor
