@@ -71,6 +71,9 @@ type RateLimit struct {
 	FailOpen bool           `json:"fail_open"` // admit runs when Redis is down (default: refuse)
 	Period   Duration       `json:"period"`
 	PerRole  map[string]int `json:"per_role"` // runs per period by role; 0 = unlimited
+	// CheckMultiplier sizes each caller's quota of checks (POST /validate
+	// and policy-rejected runs) as a multiple of the run quota.
+	CheckMultiplier int `json:"check_multiplier"`
 }
 
 // CORS lets the learning platform's own origins call the API from a browser.
@@ -153,7 +156,8 @@ func Default() Config {
 			// The seed's 10 per minute per user; anonymous callers share an
 			// IP, so they get less; trusted services (the platform's own
 			// backend) are not limited.
-			PerRole: map[string]int{"anonymous": 5, "user": 10, "author": 10, "service": 0},
+			PerRole:         map[string]int{"anonymous": 5, "user": 10, "author": 10, "service": 0},
+			CheckMultiplier: 6,
 		},
 	}
 }
@@ -269,6 +273,9 @@ func (c *Config) Validate() error {
 	}
 	if c.RateLimit.Period.Duration < time.Second {
 		bad("rate_limit.period", "must be at least 1s")
+	}
+	if m := c.RateLimit.CheckMultiplier; m < 1 || m > 1000 {
+		bad("rate_limit.check_multiplier", "must be from 1 to 1000, not %d", m)
 	}
 	for role, n := range c.RateLimit.PerRole {
 		switch role {

@@ -63,8 +63,9 @@ type Execution struct {
 	MemoryPeakBytes int64
 	Truncated       bool
 	Code            string
-	// CodeSHA256 is set (lowercase hex) when Code holds only a prefix of the
-	// submitted code: rejected runs keep a bounded prefix and this digest.
+	// CodeSHA256 (lowercase hex) is the digest of the submitted code, set on
+	// rows whose Code may be only a prefix of it: rejected runs keep a
+	// bounded prefix and this digest.
 	CodeSHA256  string
 	Output      string
 	ErrorOutput string

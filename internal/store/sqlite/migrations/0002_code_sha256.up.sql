@@ -1,3 +1,3 @@
--- Set when code holds only a prefix of what was submitted (a rejected run
--- keeps a bounded prefix): the SHA-256 of the full code, in lowercase hex.
+-- The SHA-256 (lowercase hex) of the submitted code, on rows that may keep
+-- only a prefix of it (rejected runs); empty otherwise.
 ALTER TABLE executions ADD COLUMN code_sha256 TEXT NOT NULL DEFAULT '';
