@@ -63,6 +63,10 @@ type Auth struct {
 	RoleClaim      string   `json:"role_claim"`
 	AllowAnonymous bool     `json:"allow_anonymous"`
 	TrustedProxies []string `json:"trusted_proxies"`
+	// SessionKey signs anonymous browsers' session cookies (or env
+	// RUNBLOCK_SESSION_KEY). Unset, a key is generated once and kept in
+	// data_dir; replicas behind one balancer must share a configured key.
+	SessionKey string `json:"session_key"`
 }
 
 // RateLimit configures per-user execution quotas.
@@ -289,6 +293,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Auth.HS256Secret == "" && c.Auth.PublicKeyFile == "" && c.Auth.JWKSURL == "" && !c.Auth.AllowAnonymous {
 		bad("auth", "configure a token key (hs256_secret, public_key_file or jwks_url) or allow_anonymous")
+	}
+	if k := c.Auth.SessionKey; k != "" && len(k) < 32 {
+		bad("auth.session_key", "must be at least 32 bytes, got %d", len(k))
 	}
 	for i, o := range c.CORS.AllowedOrigins {
 		if o == "*" && c.CORS.AllowCredentials {

@@ -81,10 +81,10 @@ func (s *Service) decide(ctx context.Context, k quotaKind, key string, lim ratel
 	}
 	if err != nil {
 		if errors.Is(err, ratelimit.ErrUnavailable) && s.cfg.FailOpen {
-			s.log.WarnContext(ctx, "rate limiter unavailable; admitting request (fail_open)", "err", err)
+			s.log.WarnContext(ctx, "rate limiter unavailable; admitting run (fail_open)", "err", err)
 			return nil, nil
 		}
-		s.log.ErrorContext(ctx, "rate limiter unavailable; refusing request", "err", err)
+		s.log.ErrorContext(ctx, "rate limiter unavailable; refusing run", "err", err)
 		e := apperr.New(apperr.Busy, "rate_limiter_unavailable", "rate limiting is unavailable; try again shortly")
 		e.RetryAfter, e.Err = 5*time.Second, err
 		return nil, e

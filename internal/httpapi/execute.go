@@ -6,7 +6,6 @@ import (
 	"net/http"
 	"sync"
 
-	"github.com/runblock/runblock/internal/auth"
 	"github.com/runblock/runblock/internal/execute"
 )
 
@@ -99,8 +98,6 @@ func (l *lockedBuffer) String() string {
 	defer l.mu.Unlock()
 	return l.b.String()
 }
-
-func caller(id auth.Identity) execute.Caller { return execute.Caller{UserID: id.UserID, Role: id.Role} }
 
 func setHeaders(w http.ResponseWriter, h map[string]string) {
 	for k, v := range h {
