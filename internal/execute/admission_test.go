@@ -288,3 +288,28 @@ func TestRejectedRunKeepsPrefixAndDigest(t *testing.T) {
 		t.Fatalf("digest %q, want the SHA-256 of the full code", e.CodeSHA256)
 	}
 }
+
+// A check refused for want of a slot is not charged to the caller.
+func TestBusyChecksAreNotCharged(t *testing.T) {
+	s, rt, val, _ := newAdmissionService(t, Config{CheckFactor: 1})
+	who := Caller{UserID: "u", Role: auth.RoleUser}
+	ctx := context.Background()
+	rt.g = newGate()
+	ran := make(chan error, 1)
+	go func() {
+		_, err := s.Run(ctx, Caller{UserID: "svc", Role: auth.RoleService}, Request{Code: "print(1)"}, IO{})
+		ran <- err
+	}()
+	<-rt.g.entered
+	for range 3 {
+		_, _, err := s.Check(ctx, who, val, validate.Request{Code: "x = 1"})
+		wantErrCode(t, "check beside a run", err, apperr.Busy, "busy")
+	}
+	close(rt.g.open)
+	if err := <-ran; err != nil {
+		t.Fatal(err)
+	}
+	if _, d, err := s.Check(ctx, who, val, validate.Request{Code: "x = 1"}); err != nil || d.Remaining != 1 {
+		t.Fatalf("first answered check: %v %+v; want 1 of 2 left", err, d)
+	}
+}

@@ -83,25 +83,32 @@ func (s *Service) reject(ctx context.Context, who Caller, p Prepared, res valida
 	return rej
 }
 
-// Check answers POST /validate with v. Every call counts against the
-// caller's check quota; a verdict not in the cache is worked out holding a
-// slot of the same bounded queue as runs, so a flood of checks waits or is
-// refused (503) instead of crowding runs out. The decision is for the
-// RateLimit-* headers (nil when the caller's role is not limited).
+// Check answers POST /validate with v. Every answered check counts against
+// the caller's check quota; a verdict not in the cache is worked out holding
+// a slot of the same bounded queue as runs, so a flood of checks waits or is
+// refused (503, not charged) instead of crowding runs out. The decision is
+// for the RateLimit-* headers (nil when the caller's role is not limited).
 func (s *Service) Check(ctx context.Context, who Caller, v Validator, req validate.Request) (validate.Result, *ratelimit.Decision, error) {
+	// Refuse a caller over the quota before it waits for anything.
+	if _, err := s.checkQuota(ctx, who, checkQuota, false); err != nil {
+		return validate.Result{}, nil, err
+	}
+	res, cached := s.cache.get(req)
+	if !cached {
+		release, err := s.q.acquire(ctx)
+		if err != nil {
+			return validate.Result{}, nil, err
+		}
+		defer release()
+	}
 	quota, err := s.checkQuota(ctx, who, checkQuota, true)
 	if err != nil {
 		return validate.Result{}, nil, err
 	}
-	if res, ok := s.cache.get(req); ok {
+	if cached {
 		return res, quota, nil
 	}
-	release, err := s.q.acquire(ctx)
-	if err != nil {
-		return validate.Result{}, quota, err
-	}
-	defer release()
-	res, err := v.Validate(ctx, req)
+	res, err = v.Validate(ctx, req)
 	if err != nil {
 		return validate.Result{}, quota, ValidationError(err)
 	}
