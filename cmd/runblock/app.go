@@ -67,18 +67,23 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	if a.exec, err = newExecService(a.rt, cfg, log); err != nil {
 		return nil, err
 	}
-	authn, err := auth.New(ctx, auth.Config{
-		HS256Secret: cfg.Auth.HS256Secret, PublicKeyFile: cfg.Auth.PublicKeyFile, JWKSURL: cfg.Auth.JWKSURL,
-		Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, RoleClaim: cfg.Auth.RoleClaim,
-		AllowAnonymous: cfg.Auth.AllowAnonymous, TrustedProxies: cfg.Auth.TrustedProxies, Leeway: 30 * time.Second,
-	})
-	if err != nil {
-		return nil, err
-	}
 	if err := a.openRedis(ctx); err != nil {
 		return nil, err
 	}
 	if err := a.openStore(ctx); err != nil {
+		return nil, err
+	}
+	sessionKey, err := a.sessionKey()
+	if err != nil {
+		return nil, err
+	}
+	authn, err := auth.New(ctx, auth.Config{
+		HS256Secret: cfg.Auth.HS256Secret, PublicKeyFile: cfg.Auth.PublicKeyFile, JWKSURL: cfg.Auth.JWKSURL,
+		Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, RoleClaim: cfg.Auth.RoleClaim,
+		AllowAnonymous: cfg.Auth.AllowAnonymous, TrustedProxies: cfg.Auth.TrustedProxies, Leeway: 30 * time.Second,
+		SessionKey: sessionKey,
+	})
+	if err != nil {
 		return nil, err
 	}
 	if a.lessons, err = content.NewLibrary(cfg.ContentDir, log); err != nil {
@@ -115,6 +120,25 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		return nil, err
 	}
 	return a, nil
+}
+
+// sessionKey signs anonymous browsers' sessions: the configured key, or one
+// generated once and kept in the data dir so that a restart keeps them.
+func (a *app) sessionKey() ([]byte, error) {
+	if !a.cfg.Auth.AllowAnonymous {
+		return nil, nil
+	}
+	if k := a.cfg.Auth.SessionKey; k != "" {
+		return []byte(k), nil
+	}
+	if a.cfg.Store.PostgresDSN != "" || a.cfg.RedisURL != "" {
+		a.log.Warn("auth.session_key is not set: this replica signs anonymous sessions with its own key; replicas behind one balancer must share one")
+	}
+	key, err := auth.LoadOrCreateSessionKey(filepath.Join(a.cfg.DataDir, "session.key"))
+	if err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
+	}
+	return key, nil
 }
 
 func (a *app) openRedis(ctx context.Context) error {

@@ -269,7 +269,14 @@ func TestKillDuringBurst(t *testing.T) {
 	ps := startServerProcess(t, dataDir, env, "--config", cfg)
 	pid := ps.cmd.Process.Pid
 	api := ps.URL + "/api/v1/code"
-	client := &http.Client{Timeout: 60 * time.Second}
+	// One browser: the runs and the history read after the restart belong
+	// to one anonymous session (issued by the warm-up request below).
+	client := &http.Client{Timeout: 60 * time.Second, Jar: http.DefaultClient.Jar}
+	if resp, err := client.Get(api + "/stats"); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
 	post := func(ctx context.Context, code string) (map[string]any, error) {
 		req, _ := http.NewRequestWithContext(ctx, "POST", api+"/execute", strings.NewReader(mustJSON(map[string]any{"code": code})))
 		req.Header.Set("Content-Type", "application/json")

@@ -91,6 +91,7 @@ func applyEnv(cfg *config.Config, env envFunc) error {
 	setIf(&cfg.Auth.HS256Secret, env("RUNBLOCK_JWT_SECRET"))
 	setIf(&cfg.Auth.PublicKeyFile, env("RUNBLOCK_JWT_PUBLIC_KEY_FILE"))
 	setIf(&cfg.Auth.JWKSURL, env("RUNBLOCK_JWKS_URL"))
+	setIf(&cfg.Auth.SessionKey, env("RUNBLOCK_SESSION_KEY"))
 	setIf(&cfg.Validation.ExecutePolicy, env("RUNBLOCK_EXECUTE_POLICY"))
 	if v := env("RUNBLOCK_CORS_ORIGINS"); v != "" {
 		cfg.CORS.AllowedOrigins = strings.Split(v, ",")

@@ -344,7 +344,11 @@ func TestRateLimitAnonymousByClientIP(t *testing.T) {
 	if resp.StatusCode != 200 || m["role"] != "anonymous" {
 		t.Fatalf("anonymous stats: %d %v", resp.StatusCode, m)
 	}
-	assertQuotaStats(t, m, "anon:203.0.113.7", 2, 2, 0)
+	// The quota is the address's; the user id is this client's session.
+	if m["quota_key"] != "anon:203.0.113.7" || !strings.HasPrefix(fmt.Sprint(m["user_id"]), "anon:s:") {
+		t.Fatalf("anonymous stats: %v", m)
+	}
+	assertQuotaStats(t, m, m["user_id"].(string), 2, 2, 0)
 
 	// Another client address behind the proxy has its own quota.
 	resp, m = call(t, "POST", exec, "", helloRun, viaProxy("203.0.113.8")...)
@@ -385,7 +389,10 @@ func TestRateLimitAnonymousByClientIP(t *testing.T) {
 	if err != nil || r.StatusCode != 200 {
 		t.Fatalf("stats from 127.0.0.2: %d %v", r.StatusCode, err)
 	}
-	assertQuotaStats(t, st, "anon:127.0.0.2", 0, 2, 2)
+	if st["quota_key"] != "anon:127.0.0.2" {
+		t.Fatalf("stats from 127.0.0.2: %v", st)
+	}
+	assertQuotaStats(t, st, st["user_id"].(string), 0, 2, 2)
 }
 
 // TestRedisDown: a Redis that does not answer never crashes the server. By

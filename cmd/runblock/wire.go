@@ -60,5 +60,6 @@ func newExecService(rt *bwrap.Runtime, cfg config.Config, log *slog.Logger) (*ex
 		MaxConcurrent: cfg.MaxConcurrent,
 		MaxQueue:      cfg.MaxQueue,
 		QueueWait:     cfg.QueueWait.Duration,
+		CheckFactor:   cfg.RateLimit.CheckMultiplier,
 	}, log)
 }

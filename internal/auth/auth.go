@@ -1,6 +1,7 @@
 // Package auth tells runblock who is calling. The learning platform owns
 // logins and issues JWTs; runblock only verifies them, and optionally lets
-// callers without a token in as rate-limited anonymous users keyed by IP.
+// callers without a token in as anonymous users: each browser its own
+// signed session, rate-limited per client address.
 package auth
 
 import (
@@ -24,10 +25,13 @@ const (
 	RoleAuthor    Role = "author"  // content authors; may see per-block aggregates
 )
 
-// Identity is the authenticated caller. UserID is stable per user and is
-// what rate limits and ownership are keyed on.
+// Identity is the authenticated caller. UserID is stable per user (per
+// browser session for anonymous callers) and is what ownership is keyed on;
+// quotas are keyed on QuotaKey, which differs for anonymous callers (their
+// address) and is UserID when empty.
 type Identity struct {
 	UserID    string
+	QuotaKey  string
 	Role      Role
 	Anonymous bool
 }
@@ -54,6 +58,7 @@ type Authenticator struct {
 	roleClaim      string
 	allowAnonymous bool
 	trusted        []netip.Prefix
+	sessions       *sessions // nil: anonymous callers are told apart by address only
 }
 
 // New validates cfg and prepares the keys. ctx bounds the JWKS background
@@ -87,13 +92,17 @@ func New(ctx context.Context, cfg Config) (*Authenticator, error) {
 	if roleClaim == "" {
 		roleClaim = "role"
 	}
-	return &Authenticator{
+	a := &Authenticator{
 		keys:           keys,
 		parser:         jwt.NewParser(opts...),
 		roleClaim:      roleClaim,
 		allowAnonymous: cfg.AllowAnonymous,
 		trusted:        trusted,
-	}, nil
+	}
+	if len(cfg.SessionKey) > 0 {
+		a.sessions = &sessions{key: append([]byte(nil), cfg.SessionKey...)}
+	}
+	return a, nil
 }
 
 // Authenticate returns the caller's identity. A bad token is always an
@@ -105,7 +114,7 @@ func (a *Authenticator) Authenticate(r *http.Request) (Identity, error) {
 		if !a.allowAnonymous {
 			return Identity{}, ErrNoCredentials
 		}
-		return Identity{UserID: anonPrefix + ClientIP(r, a.trusted), Role: RoleAnonymous, Anonymous: true}, nil
+		return a.anonymous(r), nil
 	}
 	scheme, token, ok := strings.Cut(header, " ")
 	token = strings.TrimSpace(token)

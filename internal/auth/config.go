@@ -20,6 +20,9 @@ type Config struct {
 	AllowAnonymous bool
 	TrustedProxies []string // CIDRs or IPs whose X-Forwarded-For is trusted
 	Leeway         time.Duration
+	// SessionKey signs anonymous browsers' session cookies (at least 32
+	// bytes); without one, anonymous callers are told apart by address only.
+	SessionKey []byte
 }
 
 // minSecretBytes follows RFC 7518 §3.2: an HS256 key at least as long as
@@ -32,6 +35,9 @@ func (c Config) validate() error {
 	}
 	if c.HS256Secret != "" && len(c.HS256Secret) < minSecretBytes {
 		return fmt.Errorf("auth: config: HS256Secret must be at least %d bytes, got %d", minSecretBytes, len(c.HS256Secret))
+	}
+	if err := checkSessionKey(c.SessionKey); err != nil {
+		return err
 	}
 	if c.Leeway < 0 {
 		return fmt.Errorf("auth: config: Leeway must not be negative, got %v", c.Leeway)

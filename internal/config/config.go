@@ -63,6 +63,10 @@ type Auth struct {
 	RoleClaim      string   `json:"role_claim"`
 	AllowAnonymous bool     `json:"allow_anonymous"`
 	TrustedProxies []string `json:"trusted_proxies"`
+	// SessionKey signs anonymous browsers' session cookies (or env
+	// RUNBLOCK_SESSION_KEY). Unset, a key is generated once and kept in
+	// data_dir; replicas behind one balancer must share a configured key.
+	SessionKey string `json:"session_key"`
 }
 
 // RateLimit configures per-user execution quotas.
@@ -71,6 +75,9 @@ type RateLimit struct {
 	FailOpen bool           `json:"fail_open"` // admit runs when Redis is down (default: refuse)
 	Period   Duration       `json:"period"`
 	PerRole  map[string]int `json:"per_role"` // runs per period by role; 0 = unlimited
+	// CheckMultiplier sizes each caller's quota of checks (POST /validate
+	// and policy-rejected runs) as a multiple of the run quota.
+	CheckMultiplier int `json:"check_multiplier"`
 }
 
 // CORS lets the learning platform's own origins call the API from a browser.
@@ -153,7 +160,8 @@ func Default() Config {
 			// The seed's 10 per minute per user; anonymous callers share an
 			// IP, so they get less; trusted services (the platform's own
 			// backend) are not limited.
-			PerRole: map[string]int{"anonymous": 5, "user": 10, "author": 10, "service": 0},
+			PerRole:         map[string]int{"anonymous": 5, "user": 10, "author": 10, "service": 0},
+			CheckMultiplier: 6,
 		},
 	}
 }
@@ -270,6 +278,9 @@ func (c *Config) Validate() error {
 	if c.RateLimit.Period.Duration < time.Second {
 		bad("rate_limit.period", "must be at least 1s")
 	}
+	if m := c.RateLimit.CheckMultiplier; m < 1 || m > 1000 {
+		bad("rate_limit.check_multiplier", "must be from 1 to 1000, not %d", m)
+	}
 	for role, n := range c.RateLimit.PerRole {
 		switch role {
 		case "anonymous", "user", "author", "service":
@@ -282,6 +293,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Auth.HS256Secret == "" && c.Auth.PublicKeyFile == "" && c.Auth.JWKSURL == "" && !c.Auth.AllowAnonymous {
 		bad("auth", "configure a token key (hs256_secret, public_key_file or jwks_url) or allow_anonymous")
+	}
+	if k := c.Auth.SessionKey; k != "" && len(k) < 32 {
+		bad("auth.session_key", "must be at least 32 bytes, got %d", len(k))
 	}
 	for i, o := range c.CORS.AllowedOrigins {
 		if o == "*" && c.CORS.AllowCredentials {

@@ -16,7 +16,7 @@ func TestDefaultIsValidAndSeedShaped(t *testing.T) {
 	if err := c.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if c.RateLimit.PerRole["user"] != 10 || c.RateLimit.Period.Duration != time.Minute {
+	if c.RateLimit.PerRole["user"] != 10 || c.RateLimit.Period.Duration != time.Minute || c.RateLimit.CheckMultiplier != 6 {
 		t.Fatalf("not the seed's 10/min: %+v", c.RateLimit)
 	}
 	l := c.SandboxLimits()
@@ -49,8 +49,11 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 	c.MaxConcurrent = 0
 	c.LogFormat = "xml"
 	c.Sandbox.UIDBase = 0
+	c.RateLimit.CheckMultiplier = 0
+	c.Auth.SessionKey = "too short"
 	err := c.Validate()
-	for _, field := range []string{"limits.memory_mb", "max_concurrent", "log_format", "sandbox.uid_base", "redis_url", "cors.allowed_origins[0]", "auth"} {
+	for _, field := range []string{"limits.memory_mb", "max_concurrent", "log_format", "sandbox.uid_base", "redis_url", "cors.allowed_origins[0]", "auth",
+		"rate_limit.check_multiplier", "auth.session_key"} {
 		if err == nil || !strings.Contains(err.Error(), field) {
 			t.Errorf("error does not name %s: %v", field, err)
 		}

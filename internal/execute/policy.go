@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/runblock/runblock/internal/apperr"
+	"github.com/runblock/runblock/internal/ratelimit"
 	"github.com/runblock/runblock/internal/validate"
 )
 
@@ -34,17 +35,29 @@ func (s *Service) WithValidator(v Validator, policy string) *Service {
 	return s
 }
 
-// checkPolicy returns the warnings to pass on, or a RejectedError.
-func (s *Service) checkPolicy(ctx context.Context, p Prepared, interactive bool) ([]string, error) {
+// policyRequest is the check a run needs; false when it needs none.
+func (s *Service) policyRequest(p Prepared, interactive bool) (validate.Request, bool) {
 	// Only Python has a policy; for compiled languages the check would be a
 	// syntax check that the compile step repeats anyway (with its own,
 	// larger limits, so a hostile #include fails there as a compile error).
 	if s.val == nil || p.Language != "python" {
-		return nil, nil
+		return validate.Request{}, false
 	}
-	req := validate.Request{Code: p.Code, Language: p.Language, Policy: s.policy, HasStdin: interactive || p.Stdin != nil}
+	return validate.Request{Code: p.Code, Language: p.Language, Policy: s.policy, HasStdin: interactive || p.Stdin != nil}, true
+}
+
+// checkPolicy returns the warnings to pass on, or a RejectedError (already
+// charged to the caller's check quota and recorded). The caller holds a
+// sandbox slot: a check costs a sandboxed Python start, like a small run.
+func (s *Service) checkPolicy(ctx context.Context, who Caller, p Prepared, req validate.Request) ([]string, error) {
 	res, cached := s.cache.get(req)
 	if !cached {
+		// A caller who has used up the check quota gets no new checks
+		// until it refills, whatever the code: otherwise rejected code
+		// could keep the checkers busy for free.
+		if _, err := s.checkQuota(ctx, who, checkQuota, false); err != nil {
+			return nil, err
+		}
 		var verr error
 		res, verr = s.val.Validate(ctx, req)
 		if verr != nil {
@@ -53,9 +66,54 @@ func (s *Service) checkPolicy(ctx context.Context, p Prepared, interactive bool)
 		s.cache.put(req, res)
 	}
 	if res.PolicyViolation {
-		return nil, &RejectedError{Result: res}
+		return nil, s.reject(ctx, who, p, res)
 	}
 	return res.Warnings, nil
+}
+
+// reject charges a policy rejection to the caller's check quota and keeps
+// it in history. Over the quota it is answered 429 and not recorded, so a
+// flood of rejected code grows neither the database nor anyone's work.
+func (s *Service) reject(ctx context.Context, who Caller, p Prepared, res validate.Result) error {
+	if _, err := s.checkQuota(ctx, who, checkQuota, true); err != nil {
+		return err
+	}
+	rej := &RejectedError{Result: res}
+	s.recordRejected(ctx, who, p, rej.Error())
+	return rej
+}
+
+// Check answers POST /validate with v. Every answered check counts against
+// the caller's check quota; a verdict not in the cache is worked out holding
+// a slot of the same bounded queue as runs, so a flood of checks waits or is
+// refused (503, not charged) instead of crowding runs out. The decision is
+// for the RateLimit-* headers (nil when the caller's role is not limited).
+func (s *Service) Check(ctx context.Context, who Caller, v Validator, req validate.Request) (validate.Result, *ratelimit.Decision, error) {
+	// Refuse a caller over the quota before it waits for anything.
+	if _, err := s.checkQuota(ctx, who, checkQuota, false); err != nil {
+		return validate.Result{}, nil, err
+	}
+	res, cached := s.cache.get(req)
+	if !cached {
+		release, err := s.q.acquire(ctx)
+		if err != nil {
+			return validate.Result{}, nil, err
+		}
+		defer release()
+	}
+	quota, err := s.checkQuota(ctx, who, checkQuota, true)
+	if err != nil {
+		return validate.Result{}, nil, err
+	}
+	if cached {
+		return res, quota, nil
+	}
+	res, err = v.Validate(ctx, req)
+	if err != nil {
+		return validate.Result{}, quota, ValidationError(err)
+	}
+	s.cache.put(req, res)
+	return res, quota, nil
 }
 
 // ValidationError classifies a validator failure for clients.

@@ -12,31 +12,66 @@ import (
 	"github.com/runblock/runblock/internal/ratelimit"
 )
 
-// checkQuota asks the limiter about who's quota; consume counts one run.
-// It returns nil, nil when the caller's role is not limited.
-func (s *Service) checkQuota(ctx context.Context, who Caller, consume bool) (*ratelimit.Decision, error) {
-	lim, ok := s.cfg.RateLimits[who.Role]
-	if s.lim == nil || !ok {
-		return nil, nil
-	}
-	return s.decide(ctx, "user:"+who.UserID, lim, consume)
+// quotaKind is one of the caller's quotas. Runs have the configured quota;
+// other kinds have a multiple of it under their own limiter key.
+type quotaKind struct {
+	prefix string // limiter key prefix
+	code   string // error code when it is used up
+	noun   string // what it counts, for the message
 }
 
-// reportFactor sizes the quota for runs the browser reports: the server
-// does no work for them, but each one is a row in history.
+var (
+	runQuota = quotaKind{"user:", "rate_limited", "executions"}
+	// Runs the browser reports: the server does no work for them, but each
+	// one is a row in history.
+	reportQuota = quotaKind{"report:", "rate_limited", "reported runs"}
+	// POST /validate and rejected runs: each costs a sandboxed check, and a
+	// rejection is a row in history.
+	checkQuota = quotaKind{"check:", "check_rate_limited", "checks"}
+)
+
+// reportFactor sizes the report quota from the run quota.
 const reportFactor = 6
+
+// DefaultCheckFactor sizes the check quota when Config.CheckFactor is 0:
+// a learner checks and gets rejected more often than they run.
+const DefaultCheckFactor = 6
+
+// limit is who's quota of kind k; false when the role is not limited.
+func (s *Service) limit(who Caller, k quotaKind) (ratelimit.Limit, bool) {
+	lim, ok := s.cfg.RateLimits[who.Role]
+	if s.lim == nil || !ok {
+		return lim, false
+	}
+	switch k {
+	case reportQuota:
+		lim.Rate *= reportFactor
+	case checkQuota:
+		f := s.cfg.CheckFactor
+		if f <= 0 {
+			f = DefaultCheckFactor
+		}
+		lim.Rate *= f
+	}
+	return lim, true
+}
+
+// checkQuota asks the limiter about who's quota of kind k; consume counts
+// one. It returns nil, nil when the caller's role is not limited.
+func (s *Service) checkQuota(ctx context.Context, who Caller, k quotaKind, consume bool) (*ratelimit.Decision, error) {
+	lim, ok := s.limit(who, k)
+	if !ok {
+		return nil, nil
+	}
+	return s.decide(ctx, k, k.prefix+who.quotaKey(), lim, consume)
+}
 
 // AllowReport counts one browser-reported run against its own quota.
 func (s *Service) AllowReport(ctx context.Context, who Caller) (*ratelimit.Decision, error) {
-	lim, ok := s.cfg.RateLimits[who.Role]
-	if s.lim == nil || !ok {
-		return nil, nil
-	}
-	lim.Rate *= reportFactor
-	return s.decide(ctx, "report:"+who.UserID, lim, true)
+	return s.checkQuota(ctx, who, reportQuota, true)
 }
 
-func (s *Service) decide(ctx context.Context, key string, lim ratelimit.Limit, consume bool) (*ratelimit.Decision, error) {
+func (s *Service) decide(ctx context.Context, k quotaKind, key string, lim ratelimit.Limit, consume bool) (*ratelimit.Decision, error) {
 	var d ratelimit.Decision
 	var err error
 	if consume {
@@ -55,8 +90,8 @@ func (s *Service) decide(ctx context.Context, key string, lim ratelimit.Limit, c
 		return nil, e
 	}
 	if !d.Allowed {
-		e := apperr.New(apperr.RateLimited, "rate_limited",
-			"rate limit reached: %d executions per %s; try again in %s", d.Limit, periodName(lim.Period), ceilSeconds(d.RetryAfter))
+		e := apperr.New(apperr.RateLimited, k.code,
+			"rate limit reached: %d %s per %s; try again in %s", d.Limit, k.noun, periodName(lim.Period), ceilSeconds(d.RetryAfter))
 		e.RetryAfter = d.RetryAfter
 		e.Headers = QuotaHeaders(&d)
 		return nil, e
@@ -78,11 +113,11 @@ func QuotaHeaders(d *ratelimit.Decision) map[string]string {
 
 // Quota reports the caller's standing without consuming anything (GET /stats).
 func (s *Service) Quota(ctx context.Context, who Caller) (ratelimit.Decision, ratelimit.Limit, bool, error) {
-	lim, ok := s.cfg.RateLimits[who.Role]
-	if s.lim == nil || !ok {
+	lim, ok := s.limit(who, runQuota)
+	if !ok {
 		return ratelimit.Decision{}, ratelimit.Limit{}, false, nil
 	}
-	d, err := s.lim.Peek(ctx, "user:"+who.UserID, lim)
+	d, err := s.lim.Peek(ctx, runQuota.prefix+who.quotaKey(), lim)
 	if err != nil {
 		return d, lim, true, &apperr.Error{Kind: apperr.Busy, Code: "rate_limiter_unavailable", Message: "rate limiting is unavailable", RetryAfter: 5 * time.Second, Err: err}
 	}

@@ -2,6 +2,8 @@ package execute
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"io"
 	"sync"
 	"time"
@@ -100,18 +102,37 @@ func ErrorText(o Outcome, stderr string) string {
 	return msg
 }
 
-// recordRejected keeps a policy rejection in history (it never ran).
+// rejectedCodePrefix is how much of a rejected run's code history keeps:
+// enough to show the learner what was refused, while a flood of large
+// rejected submissions can't grow the database by their full size.
+const rejectedCodePrefix = 1 << 10
+
+// recordRejected keeps a policy rejection in history (it never ran): a
+// prefix of its code and the SHA-256 of the whole.
 func (s *Service) recordRejected(ctx context.Context, who Caller, p Prepared, why string) {
 	if s.rec == nil {
 		return
 	}
 	now := s.now()
+	sum := sha256.Sum256([]byte(p.Code))
 	e := &store.Execution{ID: newID(), UserID: who.UserID, Language: p.Language, Environment: p.Environment,
-		Status: store.StatusRejected, Code: p.Code, ContentID: p.ContentID, CodeBlockID: p.CodeBlockID,
-		ErrorOutput: why, CreatedAt: now, FinishedAt: &now}
+		Status: store.StatusRejected, Code: codePrefix(p.Code, rejectedCodePrefix), CodeSHA256: hex.EncodeToString(sum[:]),
+		ContentID: p.ContentID, CodeBlockID: p.CodeBlockID, ErrorOutput: why, CreatedAt: now, FinishedAt: &now}
 	if err := s.rec.CreateExecution(context.WithoutCancel(ctx), e); err != nil {
 		s.log.ErrorContext(ctx, "recording rejected run", "err", err)
 	}
+}
+
+// codePrefix cuts code to at most max bytes on a character boundary.
+func codePrefix(code string, max int) string {
+	if len(code) <= max {
+		return code
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(code[cut]) {
+		cut--
+	}
+	return code[:cut]
 }
 
 // capBuffer keeps the first max bytes, cut on a character boundary.

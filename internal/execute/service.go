@@ -32,6 +32,9 @@ type Config struct {
 	MaxConcurrent int
 	MaxQueue      int
 	QueueWait     time.Duration
+	// CheckFactor sizes the check quota (POST /validate and rejected runs)
+	// as a multiple of the run quota; 0 means DefaultCheckFactor.
+	CheckFactor int
 }
 
 // Service runs requests in a sandbox runtime.
@@ -49,10 +52,20 @@ type Service struct {
 	now    func() time.Time
 }
 
-// Caller is who asks for a run: quotas and ownership key on UserID.
+// Caller is who asks for a run: ownership keys on UserID, quotas on
+// QuotaKey (UserID when empty). Anonymous browsers each own their runs but
+// share their address's quota, so dropping a session doesn't reset it.
 type Caller struct {
-	UserID string
-	Role   auth.Role
+	UserID   string
+	QuotaKey string
+	Role     auth.Role
+}
+
+func (c Caller) quotaKey() string {
+	if c.QuotaKey != "" {
+		return c.QuotaKey
+	}
+	return c.UserID
 }
 
 // WithLimiter enables per-user rate limits.
@@ -104,25 +117,32 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 	if err != nil {
 		return Outcome{}, err
 	}
-	warnings, err := s.checkPolicy(ctx, p, rio.Stdin != nil)
-	if err != nil {
-		if rej, ok := err.(*RejectedError); ok {
-			s.recordRejected(ctx, who, p, rej.Error())
-		}
+	// Refuse early without consuming quota, then take a sandbox slot (the
+	// policy check needs one too), then count the run: only admitted runs
+	// use up the caller's quota.
+	if _, err := s.checkQuota(ctx, who, runQuota, false); err != nil {
 		return Outcome{}, err
 	}
-	p.Warnings = append(p.Warnings, warnings...)
-	// Refuse early without consuming quota, then take a sandbox slot, then
-	// count the run: only admitted runs use up the caller's quota.
-	if _, err := s.checkQuota(ctx, who, false); err != nil {
-		return Outcome{}, err
+	vreq, needCheck := s.policyRequest(p, rio.Stdin != nil)
+	if needCheck {
+		// A known rejection needs no slot.
+		if res, ok := s.cache.get(vreq); ok && res.PolicyViolation {
+			return Outcome{}, s.reject(ctx, who, p, res)
+		}
 	}
 	release, err := s.q.acquire(ctx)
 	if err != nil {
 		return Outcome{}, err
 	}
 	defer release()
-	quota, err := s.checkQuota(ctx, who, true)
+	if needCheck {
+		warnings, err := s.checkPolicy(ctx, who, p, vreq)
+		if err != nil {
+			return Outcome{}, err
+		}
+		p.Warnings = append(p.Warnings, warnings...)
+	}
+	quota, err := s.checkQuota(ctx, who, runQuota, true)
 	if err != nil {
 		return Outcome{}, err
 	}

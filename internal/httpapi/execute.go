@@ -8,7 +8,6 @@ import (
 	"sync"
 	"unicode/utf8"
 
-	"github.com/runblock/runblock/internal/auth"
 	"github.com/runblock/runblock/internal/execute"
 	"github.com/runblock/runblock/internal/sandbox"
 )
@@ -146,8 +145,6 @@ func (s collectorStream) Write(p []byte) (int, error) {
 	c.bufs[s.i].Write(keep)
 	return len(p), nil
 }
-
-func caller(id auth.Identity) execute.Caller { return execute.Caller{UserID: id.UserID, Role: id.Role} }
 
 func setHeaders(w http.ResponseWriter, h map[string]string) {
 	for k, v := range h {

@@ -23,6 +23,7 @@ type executionJSON struct {
 	MemoryPeakBytes int64   `json:"memory_peak_bytes"`
 	Truncated       bool    `json:"truncated"`
 	Code            string  `json:"code"`
+	CodeSHA256      string  `json:"code_sha256,omitempty"` // set when code may be only a prefix (rejected runs)
 	Output          string  `json:"output"`
 	Error           *string `json:"error"`
 	ContentID       string  `json:"content_id,omitempty"`
@@ -39,7 +40,7 @@ func toExecutionJSON(e store.Execution) executionJSON {
 	j := executionJSON{
 		ID: e.ID, Language: e.Language, Environment: e.Environment, Status: e.Status, ExitCode: e.ExitCode,
 		ExecutionTime: e.WallTime.Seconds(), CPUTime: e.CPUTime.Seconds(), MemoryPeakBytes: e.MemoryPeakBytes,
-		Truncated: e.Truncated, Code: e.Code, Output: e.Output, ContentID: e.ContentID, CodeBlockID: e.CodeBlockID,
+		Truncated: e.Truncated, Code: e.Code, CodeSHA256: e.CodeSHA256, Output: e.Output, ContentID: e.ContentID, CodeBlockID: e.CodeBlockID,
 		CreatedAt: formatTime(e.CreatedAt),
 	}
 	if e.ErrorOutput != "" {

@@ -3,10 +3,32 @@ package httpapi
 import (
 	"errors"
 	"net/http"
+	"strings"
 
 	"github.com/runblock/runblock/internal/apperr"
 	"github.com/runblock/runblock/internal/auth"
+	"github.com/runblock/runblock/internal/execute"
 )
+
+// sessionIssuer is an Authenticator that gives anonymous browsers a signed
+// session (auth.Authenticator does).
+type sessionIssuer interface {
+	Session(w http.ResponseWriter, r *http.Request) *http.Request
+}
+
+// withSession lets an anonymous browser keep its session, or get one,
+// before any handler identifies it.
+func (s *Server) withSession(w http.ResponseWriter, r *http.Request) *http.Request {
+	if si, ok := s.Auth.(sessionIssuer); ok && strings.HasPrefix(r.URL.Path, "/api/") {
+		return si.Session(w, r)
+	}
+	return r
+}
+
+// caller is who the execute service meters and records.
+func caller(id auth.Identity) execute.Caller {
+	return execute.Caller{UserID: id.UserID, QuotaKey: id.QuotaKey, Role: id.Role}
+}
 
 // identify returns the caller. Without an Authenticator every caller is
 // one anonymous user (single-user development setups).

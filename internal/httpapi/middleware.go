@@ -42,6 +42,7 @@ func (s *Server) middleware(next http.Handler) http.Handler {
 		if s.CORS.apply(w, r) {
 			return
 		}
+		r = s.withSession(w, r)
 		rec := &statusRecorder{ResponseWriter: w}
 		start := time.Now()
 		defer func() {

@@ -7,20 +7,23 @@ import (
 
 // statsResponse keeps the seed's fields first; totals come from history.
 type statsResponse struct {
-	UserID               string           `json:"user_id"`
-	ExecutionsLastMinute int              `json:"executions_last_minute"`
-	RateLimit            *int             `json:"rate_limit"`
-	Remaining            *int             `json:"remaining"`
-	ResetInSeconds       int              `json:"reset_in_seconds"`
-	PeriodSeconds        float64          `json:"period_seconds,omitempty"`
-	Role                 string           `json:"role"`
-	TotalExecutions      int64            `json:"total_executions"`
-	Successes            int64            `json:"successes"`
-	SuccessRate          float64          `json:"success_rate"`
-	AverageTime          float64          `json:"average_execution_time"`
-	ByLanguage           map[string]int64 `json:"by_language"`
-	ByEnvironment        map[string]int64 `json:"by_environment"`
-	LastRunAt            *string          `json:"last_run_at"`
+	UserID               string  `json:"user_id"`
+	ExecutionsLastMinute int     `json:"executions_last_minute"`
+	RateLimit            *int    `json:"rate_limit"`
+	Remaining            *int    `json:"remaining"`
+	ResetInSeconds       int     `json:"reset_in_seconds"`
+	PeriodSeconds        float64 `json:"period_seconds,omitempty"`
+	// QuotaKey is set when the quota is not the caller's alone: anonymous
+	// browsers share their address's.
+	QuotaKey        string           `json:"quota_key,omitempty"`
+	Role            string           `json:"role"`
+	TotalExecutions int64            `json:"total_executions"`
+	Successes       int64            `json:"successes"`
+	SuccessRate     float64          `json:"success_rate"`
+	AverageTime     float64          `json:"average_execution_time"`
+	ByLanguage      map[string]int64 `json:"by_language"`
+	ByEnvironment   map[string]int64 `json:"by_environment"`
+	LastRunAt       *string          `json:"last_run_at"`
 }
 
 // handleStats reports the caller's own quota and totals — never anyone else's.
@@ -41,6 +44,9 @@ func (s *Server) handleStats(w http.ResponseWriter, r *http.Request) {
 		resp.RateLimit, resp.Remaining = &d.Limit, &d.Remaining
 		resp.ResetInSeconds = int(math.Ceil(d.ResetAfter.Seconds()))
 		resp.PeriodSeconds = lim.Period.Seconds()
+		if who.QuotaKey != "" && who.QuotaKey != who.UserID {
+			resp.QuotaKey = who.QuotaKey
+		}
 	}
 	if s.Store != nil {
 		st, err := s.Store.UserStats(r.Context(), who.UserID)

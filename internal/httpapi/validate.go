@@ -19,7 +19,8 @@ type validateRequest struct {
 // handleValidate checks code without running it: syntax (CPython's own
 // parser, in the sandbox) and the configured policy.
 func (s *Server) handleValidate(w http.ResponseWriter, r *http.Request) {
-	if _, err := s.identify(r); err != nil {
+	who, err := s.identify(r)
+	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -38,11 +39,14 @@ func (s *Server) handleValidate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	res, err := s.Validator.Validate(r.Context(), validate.Request{
+	// Through the service: a check is counted (check quota) and admitted
+	// (a sandbox slot) like a run.
+	res, quota, err := s.Exec.Check(r.Context(), caller(who), s.Validator, validate.Request{
 		Code: req.Code, Language: strings.ToLower(req.Language), Policy: req.Policy, HasStdin: req.Stdin != nil && *req.Stdin,
 	})
+	setHeaders(w, execute.QuotaHeaders(quota))
 	if err != nil {
-		s.writeError(w, r, execute.ValidationError(err))
+		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusOK, res)

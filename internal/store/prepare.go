@@ -75,6 +75,9 @@ func sanitize(e *Execution) error {
 			return fmt.Errorf("%w: bad %s", ErrInvalid, name)
 		}
 	}
+	if e.CodeSHA256 != "" && !isSHA256Hex(e.CodeSHA256) {
+		return fmt.Errorf("%w: code digest is not a lowercase hex SHA-256", ErrInvalid)
+	}
 	// Both engines keep microseconds; truncating here makes the value the
 	// caller holds equal to what a later read returns, and keeps cursors exact.
 	e.CreatedAt = e.CreatedAt.UTC().Truncate(time.Microsecond)
@@ -110,6 +113,18 @@ func cleanText(s string, max int) string {
 		cut--
 	}
 	return s[:cut]
+}
+
+func isSHA256Hex(s string) bool {
+	if len(s) != 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; (c < '0' || c > '9') && (c < 'a' || c > 'f') {
+			return false
+		}
+	}
+	return true
 }
 
 // MaxKeyBytes bounds identifiers and labels such as ids and languages.

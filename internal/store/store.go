@@ -63,12 +63,16 @@ type Execution struct {
 	MemoryPeakBytes int64
 	Truncated       bool
 	Code            string
-	Output          string
-	ErrorOutput     string
-	ContentID       string
-	CodeBlockID     string
-	CreatedAt       time.Time
-	FinishedAt      *time.Time
+	// CodeSHA256 (lowercase hex) is the digest of the submitted code, set on
+	// rows whose Code may be only a prefix of it: rejected runs keep a
+	// bounded prefix and this digest.
+	CodeSHA256  string
+	Output      string
+	ErrorOutput string
+	ContentID   string
+	CodeBlockID string
+	CreatedAt   time.Time
+	FinishedAt  *time.Time
 }
 
 // Page selects a window of ListExecutions. Before is the opaque cursor

@@ -11,7 +11,7 @@ import (
 
 const columns = `id, user_id, language, environment, status, exit_code, wall_time_ns,
 	cpu_time_ns, memory_peak_bytes, truncated, code, output, error_output,
-	content_id, code_block_id, created_at, finished_at`
+	content_id, code_block_id, created_at, finished_at, code_sha256`
 
 // CreateExecution implements store.Store.
 func (s *Store) CreateExecution(ctx context.Context, e *store.Execution) error {
@@ -19,11 +19,11 @@ func (s *Store) CreateExecution(ctx context.Context, e *store.Execution) error {
 		return err
 	}
 	_, err := s.pool.Exec(ctx, `INSERT INTO executions (`+columns+`)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`,
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
 		e.ID, e.UserID, e.Language, e.Environment, e.Status, e.ExitCode,
 		int64(e.WallTime), int64(e.CPUTime), e.MemoryPeakBytes, e.Truncated,
 		e.Code, e.Output, e.ErrorOutput, e.ContentID, e.CodeBlockID,
-		e.CreatedAt, e.FinishedAt)
+		e.CreatedAt, e.FinishedAt, e.CodeSHA256)
 	return err
 }
 
@@ -137,7 +137,7 @@ func scan(r pgx.Row) (store.Execution, error) {
 	)
 	err := r.Scan(&e.ID, &e.UserID, &e.Language, &e.Environment, &e.Status, &exit,
 		&wall, &cpu, &e.MemoryPeakBytes, &e.Truncated, &e.Code, &e.Output,
-		&e.ErrorOutput, &e.ContentID, &e.CodeBlockID, &e.CreatedAt, &e.FinishedAt)
+		&e.ErrorOutput, &e.ContentID, &e.CodeBlockID, &e.CreatedAt, &e.FinishedAt, &e.CodeSHA256)
 	if err != nil {
 		return store.Execution{}, err
 	}

@@ -11,7 +11,7 @@ import (
 
 const columns = `id, user_id, language, environment, status, exit_code, wall_time_ns,
 	cpu_time_ns, memory_peak_bytes, truncated, code, output, error_output,
-	content_id, code_block_id, created_at, finished_at`
+	content_id, code_block_id, created_at, finished_at, code_sha256`
 
 // CreateExecution implements store.Store.
 func (s *Store) CreateExecution(ctx context.Context, e *store.Execution) error {
@@ -19,11 +19,11 @@ func (s *Store) CreateExecution(ctx context.Context, e *store.Execution) error {
 		return err
 	}
 	_, err := s.writer.ExecContext(ctx, `INSERT INTO executions (`+columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.UserID, e.Language, e.Environment, e.Status, exitCode(e.ExitCode),
 		int64(e.WallTime), int64(e.CPUTime), e.MemoryPeakBytes, e.Truncated,
 		e.Code, e.Output, e.ErrorOutput, e.ContentID, e.CodeBlockID,
-		e.CreatedAt.UnixMicro(), micros(e.FinishedAt))
+		e.CreatedAt.UnixMicro(), micros(e.FinishedAt), e.CodeSHA256)
 	return err
 }
 
@@ -147,7 +147,7 @@ func scan(r scanner) (store.Execution, error) {
 	)
 	err := r.Scan(&e.ID, &e.UserID, &e.Language, &e.Environment, &e.Status, &exit,
 		&wall, &cpu, &e.MemoryPeakBytes, &e.Truncated, &e.Code, &e.Output,
-		&e.ErrorOutput, &e.ContentID, &e.CodeBlockID, &created, &finished)
+		&e.ErrorOutput, &e.ContentID, &e.CodeBlockID, &created, &finished, &e.CodeSHA256)
 	if err != nil {
 		return store.Execution{}, err
 	}

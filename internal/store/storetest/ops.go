@@ -207,3 +207,28 @@ func testPing(t *testing.T, s store.Store) {
 		t.Fatalf("Ping: %v", err)
 	}
 }
+
+// testCodeDigest: a row may keep a prefix of its code plus the SHA-256 of
+// the whole (rejected runs); the digest round-trips and must be well formed.
+func testCodeDigest(t *testing.T, s store.Store) {
+	const digest = "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+	e := store.Execution{ID: "rej", UserID: "u", Status: store.StatusRejected, Code: "import os",
+		CodeSHA256: digest, ErrorOutput: "denied", CreatedAt: base, FinishedAt: ptr(base)}
+	mustCreate(t, s, &e)
+	got := mustGet(t, s, "u", "rej")
+	assertEqual(t, e, got)
+	if got.CodeSHA256 != digest {
+		t.Errorf("CodeSHA256 = %q, want %q", got.CodeSHA256, digest)
+	}
+	plain := store.Execution{ID: "plain", UserID: "u", Code: "print(1)", CreatedAt: base}
+	mustCreate(t, s, &plain)
+	if got := mustGet(t, s, "u", "plain"); got.CodeSHA256 != "" {
+		t.Errorf("row without a digest reads back %q", got.CodeSHA256)
+	}
+	for _, bad := range []string{"abc", strings.ToUpper(digest), digest[:63] + "g"} {
+		b := store.Execution{ID: "bad", UserID: "u", Code: "x", CodeSHA256: bad}
+		if err := s.CreateExecution(context.Background(), &b); !errors.Is(err, store.ErrInvalid) {
+			t.Errorf("digest %q: err = %v, want ErrInvalid", bad, err)
+		}
+	}
+}

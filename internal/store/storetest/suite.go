@@ -36,6 +36,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"ConcurrentWriters", testConcurrentWriters},
 		{"LargeUnicodeOutput", testLargeUnicodeOutput},
 		{"HardCaps", testHardCaps},
+		{"CodeDigest", testCodeDigest},
 		{"UnstorableBytes", testUnstorableBytes},
 		{"CancelledContext", testCancelledContext},
 		{"Ping", testPing},
