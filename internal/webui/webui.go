@@ -36,6 +36,9 @@ type Handler struct {
 	dist  fs.FS
 	built bool
 	files sync.Map // path -> *entry, for files that exist
+	// pyodide, when set, is an operator's Pyodide distribution served as
+	// /pyodide/ instead of the runtime embedded in dist.
+	pyodide *diskDir
 }
 
 // New returns a handler for dist. Without dist/index.html every page says
@@ -62,6 +65,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/", http.StatusFound)
 	case strings.HasPrefix(p, "/assets/"):
 		h.serveFile(w, r, p[1:], cacheImmutable, true)
+	case strings.HasPrefix(p, "/pyodide/") && h.pyodide != nil:
+		h.pyodide.serve(w, r, p[len("/pyodide/"):])
 	case strings.HasPrefix(p, "/pyodide/"):
 		h.serveFile(w, r, p[1:], cacheLong, true)
 	case strings.Count(p, "/") == 1 && h.isFile(p[1:]):
@@ -108,7 +113,7 @@ func validName(name string) bool {
 }
 
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name, cache string, jsonNotFound bool) {
-	f, err := h.load(name)
+	f, err := load(h.dist, &h.files, name)
 	if err != nil {
 		if jsonNotFound {
 			notFoundJSON(w, r)
@@ -117,6 +122,11 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name, cache 
 		}
 		return
 	}
+	writeFile(w, r, f, cache)
+}
+
+// writeFile sends f, compressed when the client takes gzip and it helps.
+func writeFile(w http.ResponseWriter, r *http.Request, f *file, cache string) {
 	hd := w.Header()
 	hd.Set("Content-Type", f.contentType)
 	hd.Set("Cache-Control", cache)
@@ -147,25 +157,25 @@ func acceptsGzip(r *http.Request) bool {
 // load returns the file, reading and compressing it on first use.
 // Embedded files never change, so this is done once per file; only files
 // that exist get an entry, so probing for missing names costs no memory.
-func (h *Handler) load(name string) (*file, error) {
+func load(dist fs.FS, files *sync.Map, name string) (*file, error) {
 	if !validName(name) {
 		return nil, fs.ErrNotExist
 	}
-	v, ok := h.files.Load(name)
+	v, ok := files.Load(name)
 	if !ok {
-		fi, err := fs.Stat(h.dist, name)
+		fi, err := fs.Stat(dist, name)
 		if err != nil {
 			return nil, err
 		}
 		if !fi.Mode().IsRegular() {
 			return nil, fs.ErrNotExist
 		}
-		v, _ = h.files.LoadOrStore(name, &entry{})
+		v, _ = files.LoadOrStore(name, &entry{})
 	}
 	e := v.(*entry)
 	e.once.Do(func() {
 		var data []byte
-		if data, e.err = fs.ReadFile(h.dist, name); e.err == nil {
+		if data, e.err = fs.ReadFile(dist, name); e.err == nil {
 			e.f = newFile(name, data)
 		}
 	})
