@@ -28,7 +28,7 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
 
   const exec = useCodeExecution({
     language: block.language,
-    environment: block.environment === 'auto' || block.environment === 'pyodide' ? 'server' : block.environment,
+    environment: block.environment,
     timeout: block.timeout,
     stdin: block.stdin,
     contentId: lessonId,
