@@ -1,6 +1,6 @@
 // The real `runblock serve` and headless Debian Chromium for the Pyodide
 // end-to-end tests and measurements. Nothing is mocked.
-import { spawn } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -166,4 +166,32 @@ export function block(page, id) {
 export async function pyodideSettled(page, timeout = 60_000) {
   await page.waitForFunction(() => ['ready', 'failed', 'unsupported'].includes(document.documentElement.dataset.pyodide ?? ''), null, { timeout })
   return page.evaluate(() => document.documentElement.dataset.pyodide)
+}
+
+/**
+ * An operator's Pyodide directory: the built runtime plus a small
+ * pure-Python wheel ("rbgreet") added to its lock file the way Pyodide's
+ * full distribution lists its wheels. numpy stays listed without its wheel.
+ */
+export function makeOperatorDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'runblock-pyodide-dir-'))
+  const wheel = 'rbgreet-1.0-py3-none-any.whl'
+  execFileSync('python3', ['-c', `
+import hashlib, json, os, shutil, sys, zipfile
+src, dst, wheel = sys.argv[1], sys.argv[2], sys.argv[3]
+for f in os.listdir(src):
+    shutil.copy(os.path.join(src, f), dst)
+with zipfile.ZipFile(os.path.join(dst, wheel), "w") as z:
+    z.writestr("rbgreet/__init__.py", "def hello(name):\\n    return f'hello {name} from a served wheel'\\n")
+    z.writestr("rbgreet-1.0.dist-info/METADATA", "Metadata-Version: 2.1\\nName: rbgreet\\nVersion: 1.0\\n")
+    z.writestr("rbgreet-1.0.dist-info/WHEEL", "Wheel-Version: 1.0\\nGenerator: runblock-e2e\\nRoot-Is-Purelib: true\\nTag: py3-none-any\\n")
+    z.writestr("rbgreet-1.0.dist-info/RECORD", "")
+sha = hashlib.sha256(open(os.path.join(dst, wheel), "rb").read()).hexdigest()
+lock_path = os.path.join(dst, "pyodide-lock.json")
+lock = json.load(open(lock_path))
+lock["packages"]["rbgreet"] = {"name": "rbgreet", "version": "1.0", "file_name": wheel, "install_dir": "site",
+    "sha256": sha, "package_type": "package", "imports": ["rbgreet"], "depends": [], "unvendored_tests": False}
+json.dump(lock, open(lock_path, "w"))
+`, join(webDir, 'dist', 'pyodide'), dir, wheel])
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) }
 }

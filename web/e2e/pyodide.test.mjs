@@ -3,7 +3,7 @@
 // in the browser and blocks that must go to the server.
 import assert from 'node:assert/strict'
 import { after, before, describe, it } from 'node:test'
-import { block, launchBrowser, pyodideSettled, startServer } from './pyodide-harness.mjs'
+import { block, launchBrowser, makeOperatorDir, pyodideSettled, startServer } from './pyodide-harness.mjs'
 
 const lesson = '/lessons/pyodide-e2e'
 
@@ -184,5 +184,63 @@ describe('when Python cannot load in the browser', () => {
     assert.match(warning, /Python could not start in this browser \(.+\), so this run used the server\./)
     assert.match(warning, /pyodide\.mjs/, warning)
     assert.equal(requests.filter((r) => r.method === 'POST' && r.url.endsWith('/api/v1/code/execute/stream')).length, 1)
+  })
+})
+
+describe("an operator's Pyodide distribution (browser.pyodide_dir)", () => {
+  let srv, browser, op
+
+  before(async () => {
+    op = makeOperatorDir()
+    const wheelLesson = `---
+title: Wheels
+---
+
+\`\`\`python {runnable id=wheel title="A served wheel"}
+import rbgreet
+print(rbgreet.hello("Ada"))
+\`\`\`
+
+\`\`\`python {runnable id=np title="NumPy"}
+import numpy
+print("numpy", numpy.__name__)
+\`\`\`
+`
+    srv = await startServer({ env: { RUNBLOCK_PYODIDE_DIR: op.dir }, lessons: { 'wheels.md': wheelLesson } })
+    browser = await launchBrowser()
+  })
+
+  after(async () => {
+    await browser?.close()
+    await srv?.stop()
+    op?.remove()
+  })
+
+  it('lists exactly the packages whose wheels are there, and imports of them run in the browser', async () => {
+    const envs = await (await fetch(srv.url + '/api/v1/code/environments')).json()
+    const py = envs.environments.find((e) => e.id === 'pyodide')
+    assert.equal(py.available, true)
+    assert.deepEqual(py.packages, ['rbgreet==1.0'])
+    assert.match(py.runtime, /^pyodide 314\./)
+
+    const requests = []
+    browser.context.on('request', (r) => requests.push({ url: r.url(), method: r.method() }))
+    const page = await browser.context.newPage()
+    await page.goto(srv.url + '/lessons/wheels')
+    assert.equal(await pyodideSettled(page), 'ready')
+    const w = block(page, 'wheel')
+    await w.run.click()
+    await w.final.waitFor({ timeout: 30_000 })
+    assert.equal(await w.log.innerText(), 'hello Ada from a served wheel\n')
+    assert.match(await w.final.innerText(), /success[\s\S]*ran on pyodide/)
+    assert.ok(requests.some((r) => r.url === `${srv.url}/pyodide/rbgreet-1.0-py3-none-any.whl`))
+
+    // numpy is in the lock file but its wheel is not served: the server runs it.
+    const n = block(page, 'np')
+    await n.run.click()
+    await n.final.waitFor({ timeout: 60_000 })
+    assert.match(await n.final.innerText(), /ran on server/)
+    assert.ok(!requests.some((r) => r.url.includes('/pyodide/numpy')))
+    assert.deepEqual(requests.filter((r) => !r.url.startsWith(srv.url + '/')), [])
   })
 })
