@@ -18,6 +18,9 @@ describe('Python in the browser', () => {
     page = await browser.context.newPage()
     await page.goto(srv.url + lesson)
     await block(page, 'pure').run.waitFor()
+    // Every test below expects the browser path: wait for the preload (a
+    // Run would otherwise wait at most 5 s for it, then use the server).
+    await pyodideSettled(page)
   })
 
   after(async () => {
@@ -81,6 +84,18 @@ describe('Python in the browser', () => {
     assert.equal(await b.log.innerText(), 'Name? Ada\nHi Ada!\n')
     assert.match(await b.final.innerText(), /success[\s\S]*ran on pyodide/)
     assert.equal(executeCalls().length, before)
+  })
+
+  it('Stop also ends a program waiting in input(), without restarting the worker', async () => {
+    const b = block(page, 'ask')
+    await b.run.click()
+    await b.input.waitFor()
+    await b.log.getByText('Name?').waitFor()
+    await b.stop.click()
+    await b.final.waitFor()
+    assert.match(await b.final.innerText(), /cancelled[\s\S]*ran on pyodide/)
+    assert.equal(await b.message.innerText(), 'Stopped.')
+    assert.equal(await b.input.count(), 0)
   })
 
   it('Stop ends `while True: pass` through KeyboardInterrupt (no worker restart), and the next Run works', async () => {
