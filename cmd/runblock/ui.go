@@ -26,7 +26,13 @@ func newUI(cfg config.Config, log *slog.Logger) (http.Handler, catalog.Browser, 
 		log.Warn("this binary has no UI: pages answer \"UI not built: run make ui\"; the API works")
 	}
 	embedded, _ := fs.Sub(dist, "pyodide")
+	// The page preloads Python right after it loads: have the runtime
+	// compressed by then.
+	warm := func() {
+		h.WarmOnFirstPage("pyodide/pyodide.asm.wasm", "pyodide/pyodide.asm.mjs", "pyodide/pyodide-lock.json", "pyodide/pyodide.mjs")
+	}
 	if cfg.Browser.PyodideDir == "" {
+		warm()
 		return h, catalog.InspectPyodide(embedded, false), nil
 	}
 	fi, err := os.Stat(cfg.Browser.PyodideDir)
@@ -45,5 +51,6 @@ func newUI(cfg config.Config, log *slog.Logger) (http.Handler, catalog.Browser, 
 	}
 	log.Info("serving Pyodide from browser.pyodide_dir", "dir", cfg.Browser.PyodideDir, "version", b.Version, "packages", len(b.Packages))
 	h.WithPyodideDir(dir)
+	warm()
 	return h, b, nil
 }

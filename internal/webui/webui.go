@@ -38,7 +38,9 @@ type Handler struct {
 	files sync.Map // path -> *entry, for files that exist
 	// pyodide, when set, is an operator's Pyodide distribution served as
 	// /pyodide/ instead of the runtime embedded in dist.
-	pyodide *diskDir
+	pyodide  *diskDir
+	warm     []string
+	warmOnce sync.Once
 }
 
 // New returns a handler for dist. Without dist/index.html every page says
@@ -46,6 +48,26 @@ type Handler struct {
 func New(dist fs.FS) *Handler {
 	fi, err := fs.Stat(dist, "index.html")
 	return &Handler{dist: dist, built: err == nil && fi.Mode().IsRegular()}
+}
+
+// WarmOnFirstPage has the first page request read and compress the named
+// files in the background, so the browser's fetch of them moments later
+// doesn't wait for it (Pyodide's wasm takes a second or more). Not at
+// start-up: a server that never serves a page never pays for it.
+func (h *Handler) WarmOnFirstPage(names ...string) *Handler {
+	h.warm = names
+	return h
+}
+
+// Warm reads and compresses the named files now. Missing files are skipped.
+func (h *Handler) Warm(names ...string) {
+	for _, n := range names {
+		if h.pyodide != nil && strings.HasPrefix(n, "pyodide/") {
+			_, _ = load(h.pyodide.fsys, &h.pyodide.files, strings.TrimPrefix(n, "pyodide/"))
+			continue
+		}
+		_, _ = load(h.dist, &h.files, n)
+	}
 }
 
 // Built reports whether dist holds a built UI.
@@ -86,6 +108,11 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Security-Policy", CSP)
+	h.warmOnce.Do(func() {
+		if len(h.warm) > 0 {
+			go h.Warm(h.warm...)
+		}
+	})
 	h.serveFile(w, r, "index.html", cacheNoCache, false)
 }
 

@@ -59,6 +59,11 @@ def f():
 f()
 \`\`\`
 
+\`\`\`python {runnable id=flood title="Floods"}
+for i in range(5000):
+    print(i)
+\`\`\`
+
 \`\`\`python {runnable id=quick timeout=2 title="Time limit"}
 while True:
     pass

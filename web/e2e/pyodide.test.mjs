@@ -133,6 +133,19 @@ describe('Python in the browser', () => {
     assert.match(await g.final.innerText(), /ran on pyodide/)
   })
 
+  it('output past the 10,000-character cap is cut, and the terminal says so', async () => {
+    const b = block(page, 'flood')
+    await b.run.click()
+    await b.final.waitFor()
+    assert.match(await b.final.innerText(), /success[\s\S]*ran on pyodide/)
+    await b.root.locator('.rb-truncated').waitFor()
+    // The first 10,000 characters are the numbers 0 to 2221 (the terminal
+    // itself shows the last 2,000 lines of them).
+    const out = await b.log.innerText()
+    assert.ok(out.includes('\n2000\n'), out.slice(-40))
+    assert.ok(!out.includes('\n2300\n'), out.slice(-40))
+  })
+
   it("the block's time limit ends a browser run as a timeout", async () => {
     const b = block(page, 'quick')
     await b.run.click()
