@@ -79,7 +79,8 @@ async function loadAndRun(context, url, bytes) {
   await page.goto(url)
   await block(page, 'first').run.waitFor()
   const t = await clickToOutput(page, 'first', 'first output')
-  return { page, ...t }
+  const load = Number(await page.evaluate(() => document.documentElement.dataset.pyodideLoadMs))
+  return { page, ...t, load }
 }
 
 const srv = await startServer({ config: { rate_limit: { period: '1m', per_role: { anonymous: 100000 } } }, lessons: { 'measure.md': lesson } })
@@ -94,6 +95,7 @@ try {
 
   const coldClick = []
   const coldNav = []
+  const coldLoad = []
   let bytes = []
   for (let i = 0; i < COLD; i++) {
     const b = await launchBrowser()
@@ -102,6 +104,7 @@ try {
       const r = await loadAndRun(b.context, url, i === 0 ? got : null)
       coldClick.push(r.click)
       coldNav.push(r.nav)
+      coldLoad.push(r.load)
       if (i === 0) {
         await r.page.waitForTimeout(500)
         bytes = got
@@ -112,6 +115,7 @@ try {
   }
   console.log(`cold load (fresh profile, empty HTTP cache), click Run at once → first output: ${summary(coldClick)}`)
   console.log(`  navigation start → first output: ${summary(coldNav)} (goal p50 ≤ 3.0 s)`)
+  console.log(`  of which the worker's loadPyodide (fetch, compile, start Python): ${summary(coldLoad)}`)
   const py = bytes.filter((x) => x.path.startsWith('/pyodide/'))
   const sum = (xs, k) => xs.reduce((a, x) => a + x[k], 0)
   console.log(`bytes fetched for a cold load: ${(sum(bytes, 'wire') / 1e6).toFixed(2)} MB on the wire (${(sum(bytes, 'body') / 1e6).toFixed(2)} MB decoded), of which Pyodide:`)
@@ -124,14 +128,17 @@ try {
     await first.page.close()
     const warmClick = []
     const warmNav = []
+    const warmLoad = []
     for (let i = 0; i < COLD; i++) {
       const r = await loadAndRun(b.context, url)
       warmClick.push(r.click)
       warmNav.push(r.nav)
+      warmLoad.push(r.load)
       await r.page.close()
     }
     console.log(`warm HTTP cache (new page, wasm compiled again), click Run at once → first output: ${summary(warmClick)}`)
     console.log(`  navigation start → first output: ${summary(warmNav)}`)
+    console.log(`  of which the worker's loadPyodide: ${summary(warmLoad)}`)
 
     // Python loaded: click → first output.
     const page = (await loadAndRun(b.context, url)).page

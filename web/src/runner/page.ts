@@ -57,7 +57,11 @@ export function createPageRunner(): PageRunnerParts {
   })
   if (typeof document !== 'undefined') {
     // Lets tests and the measure script see what the browser side is doing.
-    const mark = () => (document.documentElement.dataset.pyodide = client.state)
+    const mark = () => {
+      const d = document.documentElement.dataset
+      d.pyodide = client.state
+      if (client.info) d.pyodideLoadMs = String(Math.round(client.info.loadMs))
+    }
     mark()
     client.onState(mark)
   }
