@@ -34,7 +34,7 @@ copied.push(asm)
 const named = new Set()
 for (const f of ['pyodide.mjs', asm]) {
   const text = readFileSync(join(out, f), 'utf8')
-  for (const m of text.matchAll(/["'`]([A-Za-z0-9_.-]+\.(?:wasm|zip|json|mjs|whl|tar))["'`]/g)) named.add(m[1])
+  for (const m of text.matchAll(/["'`]([A-Za-z0-9_.-]+\.(?:wasm|zip|json|mjs|js|whl|tar|data|so))["'`]/g)) named.add(m[1])
 }
 const missing = [...named].filter((f) => !existsSync(join(out, f)))
 if (missing.length) throw new Error(`dist/pyodide lacks files Pyodide loads: ${missing.join(', ')}`)
