@@ -15,6 +15,11 @@ import type { RunHandle, RunRequest, Runner } from './types'
 export interface PageRunner extends Runner {
   readonly quota: QuotaStore
   refreshStats(): Promise<void>
+  /**
+   * False when the request may run in the browser, where the server's run
+   * quota doesn't apply (so a 429 must not disable it). Absent: always the server.
+   */
+  runsOnServer?(req: Omit<RunRequest, 'code'>): boolean
   /** Told the blocks of a lesson once it is on screen (to preload what they need). */
   prepare?(blocks: Array<{ language: string; environment?: string }>): void
 }
@@ -50,6 +55,13 @@ export class AutoRunner implements PageRunner {
 
   refreshStats() {
     return this.server.refreshStats()
+  }
+
+  runsOnServer(req: Omit<RunRequest, 'code'>): boolean {
+    const env = (req.environment ?? 'auto').toLowerCase()
+    if ((env !== 'auto' && env !== 'pyodide') || req.language.toLowerCase() !== 'python') return true
+    const s = this.client.state
+    return s === 'failed' || s === 'unsupported'
   }
 
   run(req: RunRequest): RunHandle {
