@@ -41,6 +41,14 @@ while True:
     pass
 \`\`\`
 
+\`\`\`python {runnable id=progress title="Progress"}
+import time
+print("working", end="")
+while True:
+    time.sleep(0.2)
+    print(".", end="")
+\`\`\`
+
 \`\`\`python {runnable id=setx title="Sets a variable"}
 secret = 42
 print("secret set")

@@ -121,6 +121,17 @@ describe('Python in the browser', () => {
     assert.match(await p.final.innerText(), /success[\s\S]*ran on pyodide/)
   })
 
+  it('output without a newline shows while the program runs, and Stop interrupts time.sleep', async () => {
+    const b = block(page, 'progress')
+    await b.run.click()
+    await b.log.getByText('working..').waitFor()
+    assert.equal(await b.status.innerText(), 'running')
+    await b.stop.click()
+    await b.final.waitFor()
+    assert.match(await b.final.innerText(), /cancelled[\s\S]*ran on pyodide/)
+    assert.equal(await b.message.innerText(), 'Stopped.')
+  })
+
   it("a block's variables are not visible to the next block", async () => {
     const s = block(page, 'setx')
     await s.run.click()

@@ -60,6 +60,9 @@ async function load(m: InitMessage) {
     const p = await mod.loadPyodide({ indexURL: m.indexURL, env: { HOME: '/home/pyodide', MPLBACKEND: 'AGG' } })
     p.setInterruptBuffer(new Uint8Array(m.interrupt))
     p.setStdin({ read: readStdin, isatty: true })
+    p.setStdout(writer('stdout'))
+    p.setStderr(writer('stderr'))
+    p.registerJsModule('_rb_worker', { sleep: sleep })
     p.runPython(helperSource)
     py = p
     const pythonVersion = String(p.runPython('import sys; sys.version.split()[0]'))
@@ -140,8 +143,6 @@ async function run(id: number, code: string) {
       return
     }
   }
-  p.setStdout(writer('stdout'))
-  p.setStderr(writer('stderr'))
   Atomics.store(ctl, 0, STDIN_EMPTY)
   pending = new Uint8Array(0)
   post({ type: 'started', id })
@@ -163,6 +164,21 @@ async function run(id: number, code: string) {
   }
   const elapsed = (performance.now() - t0) / 1000
   post({ type: 'done', id, status, exitCode, elapsed, truncated, message })
+}
+
+// sleep replaces time.sleep: Pyodide's own doesn't notice Stop, so a
+// program sleeping for 10 s would need the watchdog's worker restart. It
+// blocks the thread without burning CPU and checks for Stop every 50 ms.
+const sleepCell = new Int32Array(new SharedArrayBuffer(4))
+
+function sleep(seconds: number) {
+  const end = performance.now() + seconds * 1000
+  for (;;) {
+    const left = end - performance.now()
+    if (left <= 0) return
+    Atomics.wait(sleepCell, 0, 0, Math.min(50, left))
+    py!.checkInterrupt()
+  }
 }
 
 // readStdin blocks until the page puts input in the shared buffer, like a

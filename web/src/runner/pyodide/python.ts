@@ -1,12 +1,36 @@
 // Python run once in the worker after Pyodide loads. _rb_run executes a
 // program the way `python3 main.py` would on the server: its own fresh
 // __main__ module, tracebacks that name main.py and show its lines, the
-// exit code of SystemExit; KeyboardInterrupt (Stop, time limit) ends it as
-// cancelled without a traceback.
+// exit code of SystemExit; unbuffered stdout and stderr (python3 -u), so a
+// prompt or a progress line without a newline shows at once;
+// KeyboardInterrupt (Stop, time limit) ends it as cancelled without a
+// traceback. time.sleep is replaced by one Stop can interrupt.
 export const helperSource = String.raw`
-import builtins as _rb_builtins, importlib.util as _rb_util, linecache as _rb_linecache
-import sys as _rb_sys, traceback as _rb_traceback, types as _rb_types
+import builtins as _rb_builtins, importlib.util as _rb_util, io as _rb_io, linecache as _rb_linecache
+import sys as _rb_sys, time as _rb_time, traceback as _rb_traceback, types as _rb_types
 from pyodide.code import find_imports as _rb_find_imports
+from _rb_worker import sleep as _rb_js_sleep
+
+
+def _rb_sleep(secs, /):
+    """Delay execution for a given number of seconds (Stop interrupts it)."""
+    if not isinstance(secs, (int, float)):
+        raise TypeError(f"'{type(secs).__name__}' object cannot be interpreted as an integer or float")
+    if secs < 0:
+        raise ValueError("sleep length must be non-negative")
+    _rb_js_sleep(float(secs))
+
+
+_rb_sleep.__name__ = _rb_sleep.__qualname__ = "sleep"
+_rb_time.sleep = _rb_sleep
+
+
+def _rb_unbuffered(fd):
+    return _rb_io.TextIOWrapper(_rb_io.FileIO(fd, "w", closefd=False), encoding="utf-8",
+                                errors="backslashreplace", write_through=True)
+
+
+_rb_stdout, _rb_stderr = _rb_unbuffered(1), _rb_unbuffered(2)
 
 
 def _rb_analyze(code):
@@ -39,6 +63,8 @@ def _rb_exit_code(e):
 
 def _rb_run(code):
     _rb_linecache.cache["main.py"] = (len(code), None, code.splitlines(True), "main.py")
+    # Also undoes a previous program's redirection of sys.stdout.
+    _rb_sys.stdout, _rb_sys.stderr = _rb_stdout, _rb_stderr
     main = _rb_types.ModuleType("__main__")
     main.__builtins__ = _rb_builtins
     saved = _rb_sys.modules.get("__main__")
