@@ -42,7 +42,7 @@ async function handle(m: ToWorker) {
     case 'packages':
       return setPackages(m.packages)
     case 'analyze':
-      if (py) post(analyze(m.id, m.code))
+      if (py) post(safeAnalyze(m.id, m.code))
       return
     case 'run':
       if (py) await run(m.id, m.code)
@@ -79,6 +79,17 @@ function setPackages(names: string[]) {
   for (const [name, pkg] of Object.entries(py.lockfile.packages)) {
     if (!served.has(name)) continue
     for (const imp of pkg.imports ?? []) servedImports.set(imp, name)
+  }
+}
+
+// An analysis that fails must still be answered, or the page would wait
+// for it forever; "missing" sends the block to the server.
+function safeAnalyze(id: number, code: string): AnalysisMessage {
+  try {
+    return analyze(id, code)
+  } catch (err) {
+    console.error('pyodide worker: analysis failed', err)
+    return { type: 'analysis', id, imports: [], missing: ['(analysis failed)'], packages: [], syntaxError: false }
   }
 }
 
@@ -130,7 +141,7 @@ async function run(id: number, code: string) {
   runId = id
   written = 0
   truncated = false
-  const a = analyze(id, code)
+  const a = safeAnalyze(id, code)
   if (a.packages.length > 0) {
     let failure = ''
     try {

@@ -65,6 +65,10 @@ describe('Reporter', () => {
     const reporter = new Reporter({ storage: memoryStorage(), maxQueued: 3, fetch: async () => Promise.reject(new Error('down')) })
     for (const c of ['1', '2', '3', '4', '5']) await reporter.report(rep(c))
     expect(reporter.pending().map((r) => r.code)).toEqual(['3', '4', '5'])
+    // Large reports are bounded by size too, so localStorage doesn't fill up.
+    const small = new Reporter({ storage: memoryStorage(), maxStoredChars: 1000, fetch: async () => Promise.reject(new Error('down')) })
+    for (const c of ['a', 'b', 'c']) await small.report(rep(c.repeat(400)))
+    expect(small.pending().map((r) => r.code[0])).toEqual(['c'])
   })
 
   it('retries when the browser comes back online', async () => {
@@ -92,5 +96,20 @@ describe('Reporter', () => {
     const reporter = new Reporter({ storage: broken, fetch: async () => Promise.reject(new Error('down')) })
     await reporter.report(rep('kept'))
     expect(reporter.pending().map((r) => r.code)).toEqual(['kept'])
+  })
+
+  it('sends a large report without keepalive, which browsers limit to 64 KiB', async () => {
+    const inits: RequestInit[] = []
+    const reporter = new Reporter({
+      storage: memoryStorage(),
+      fetch: async (_u, init) => {
+        inits.push(init!)
+        return new Response('{}', { status: 201 })
+      },
+    })
+    await reporter.report(rep('print(1)'))
+    await reporter.report({ ...rep('x = 1\n'.repeat(10_000)), output: 'y'.repeat(16_000) })
+    expect(inits.map((i) => i.keepalive)).toEqual([true, false])
+    expect(reporter.pending()).toEqual([])
   })
 })

@@ -23,6 +23,8 @@ export interface ReporterOptions {
   storage?: Pick<Storage, 'getItem' | 'setItem'> | null
   /** Reports kept while they can't be sent; the oldest are dropped first. */
   maxQueued?: number
+  /** Characters of queue kept in storage (localStorage holds about 5 MB per origin, shared with edits). */
+  maxStoredChars?: number
 }
 
 /** The server keeps 16 KiB of each; sending more only costs bandwidth. */
@@ -40,6 +42,7 @@ export class Reporter {
       fetch: opts.fetch ?? ((i, init) => globalThis.fetch(i, init)),
       storage: opts.storage === undefined ? safeLocalStorage() : opts.storage,
       maxQueued: opts.maxQueued ?? 200,
+      maxStoredChars: opts.maxStoredChars ?? 1_000_000,
     }
   }
 
@@ -67,12 +70,15 @@ export class Reporter {
       if (q.length === 0) return
       let keep: boolean
       try {
+        const body = JSON.stringify(q[0])
         const res = await this.o.fetch(`${this.o.baseUrl}/executions`, {
           method: 'POST',
           headers: { 'Content-Type': 'application/json' },
-          body: JSON.stringify(q[0]),
+          body,
           credentials: 'same-origin',
-          keepalive: true,
+          // keepalive lets a report leave with the page, but browsers refuse
+          // keepalive bodies over 64 KiB (and such a report would then never go).
+          keepalive: body.length < 60_000,
         })
         // 429 and 5xx pass; anything else 4xx is a report the server will
         // never take (malformed), and retrying it would block the rest.
@@ -106,13 +112,18 @@ export class Reporter {
 
   private save(q: ExecutionReport[]) {
     const trimmed = q.slice(-this.o.maxQueued)
+    let json = JSON.stringify(trimmed)
+    while (json.length > this.o.maxStoredChars && trimmed.length > 1) {
+      trimmed.shift()
+      json = JSON.stringify(trimmed)
+    }
     const s = this.o.storage
     if (!s) {
       this.memory = trimmed
       return
     }
     try {
-      s.setItem(KEY, JSON.stringify(trimmed))
+      s.setItem(KEY, json)
     } catch {
       // Storage full or blocked: keep this tab's queue in memory instead.
       this.memory = trimmed
