@@ -12,8 +12,6 @@ export interface BrowserEnvironment {
   available: boolean
   /** Package names (without versions) whose wheels the server serves. */
   packages: string[]
-  outputChars: number
-  timeoutSeconds: number
 }
 
 const api = '/api/v1/code'
@@ -26,12 +24,9 @@ export async function fetchBrowserEnvironment(fetchFn: typeof fetch = fetch): Pr
   const list = Array.isArray(body) ? body : (body.environments ?? [])
   const e = list.find((x) => x.id === 'pyodide')
   if (!e) return null
-  const limits = (e.limits ?? {}) as Record<string, unknown>
   return {
     available: e.available === true,
     packages: Array.isArray(e.packages) ? e.packages.map((p) => String(p).split('==')[0]) : [],
-    outputChars: typeof limits.output_chars === 'number' ? limits.output_chars : 10_000,
-    timeoutSeconds: typeof limits.timeout_seconds === 'number' ? limits.timeout_seconds : 30,
   }
 }
 
