@@ -6,6 +6,8 @@ import { defineConfig } from 'vite'
 export default defineConfig({
   oxc: { jsx: { runtime: 'automatic' } },
   optimizeDeps: { exclude: ['pyodide'] },
+  // Pyodide 314 refuses classic workers: the worker is bundled as a module.
+  worker: { format: 'es' },
   build: {
     outDir: 'dist',
     // scripts/copy-pyodide.mjs puts back the dist/.keep placeholder the Go embed needs.

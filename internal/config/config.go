@@ -102,6 +102,15 @@ type Validation struct {
 	DefaultPolicy string `json:"default_policy"`
 }
 
+// Browser configures what the learner's page gets to run itself.
+type Browser struct {
+	// PyodideDir is a full Pyodide distribution (the release tarball
+	// unpacked: runtime, pyodide-lock.json, wheels) served as /pyodide/
+	// instead of the embedded npm runtime, which has no wheels. It must be
+	// the same Pyodide version the page was built with.
+	PyodideDir string `json:"pyodide_dir"`
+}
+
 // Config is everything `runblock serve` needs.
 type Config struct {
 	Addr            string                      `json:"addr"`
@@ -126,6 +135,7 @@ type Config struct {
 	ContentDir string     `json:"content_dir"`
 	Store      Store      `json:"store"`
 	Validation Validation `json:"validation"`
+	Browser    Browser    `json:"browser"`
 }
 
 // Default returns the seed's settings.

@@ -70,8 +70,11 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
   const lastFlush = useRef(0)
 
   const live = status === 'starting' || status === 'running'
+  // The server's quota doesn't hold back a block the browser may run.
+  const serverBound = runner.runsOnServer?.(target) ?? true
   // Read the clock here, not `now`: a 429 that just arrived must count from the present.
-  const blockedSeconds = quota.blockedUntil !== null ? Math.max(0, Math.ceil((quota.blockedUntil - Date.now()) / 1000)) : 0
+  const blockedSeconds =
+    serverBound && quota.blockedUntil !== null ? Math.max(0, Math.ceil((quota.blockedUntil - Date.now()) / 1000)) : 0
 
   // A clock for the elapsed time and the 429 countdown; idle otherwise.
   useEffect(() => {
@@ -98,7 +101,7 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
     (code: string) => {
       const prev = handleRef.current?.status()
       if (prev === 'starting' || prev === 'running') return
-      if (runner.quota.secondsBlocked() > 0) return
+      if (runner.quota.secondsBlocked() > 0 && (runner.runsOnServer?.(targetRef.current) ?? true)) return
       term.clear()
       setOutputVersion(term.version)
       setResult(null)

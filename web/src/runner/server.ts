@@ -94,7 +94,8 @@ class ServerRun extends BaseHandle {
   private body(): string {
     const r = this.req
     const b: Record<string, unknown> = { code: r.code, language: r.language }
-    if (r.environment) b.environment = r.environment
+    // "auto" is the page's choice (runner/auto.ts); on this path the answer is the server.
+    if (r.environment) b.environment = r.environment.toLowerCase() === 'auto' ? 'server' : r.environment
     if (r.timeout) b.timeout = r.timeout
     if (r.stdin !== undefined) b.stdin = r.stdin
     if (r.contentId) b.content_id = r.contentId
