@@ -161,7 +161,7 @@ def _make_hook(policy):
         not _allowed("socket", policy),
         escapes or not _allowed("sys", policy),                             # frames, tracing
         bool(calls & {"eval", "exec", "compile"}),                          # new code
-        "open" in calls,                                                    # files
+        "open" in calls or bool(policy.get("confine_files")),               # files
     )
     write_flags = posix.O_WRONLY | posix.O_RDWR | posix.O_CREAT | posix.O_TRUNC | posix.O_APPEND
     name = policy["name"]
