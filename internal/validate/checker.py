@@ -16,6 +16,11 @@ the security boundary. They see through the spellings a learner is likely to
 try (from-imports, builtins.eval, __builtins__['eval'], getattr with a
 constant or concatenated name, object graph walks through dunders) but not
 through names computed at run time.
+
+A policy with "explain" set (teaching) follows each refusal with why the
+rule exists and what to do instead; with "confine_files" set, open() is
+allowed and a path written as a constant is held to the sandbox's files
+(/box read, /tmp read and write).
 """
 
 import ast
@@ -556,12 +561,14 @@ class PolicyCheck:
         """Refuse a constant path outside the sandbox's files; the guard
         checks every path, constant or not, when the program runs."""
         path = fold_str(node.args[0]) if node.args else None
-        if path is None:
-            return
         mode = fold_str(node.args[1]) if len(node.args) > 1 else None
         for kw in node.keywords:
-            if kw.arg == "mode":
+            if kw.arg == "file":
+                path = fold_str(kw.value)
+            elif kw.arg == "mode":
                 mode = fold_str(kw.value)
+        if path is None:
+            return
         full = normal_path(path)
         name = full.rsplit("/", 1)[-1] or "data.txt"
         if mode is not None and any(c in mode for c in "wax+"):

@@ -22,10 +22,11 @@ What the hook decides on, and why that way:
   raw memory), sockets, unpickling callables of denied modules, new audit
   hooks, tracing and profiling hooks, sub-interpreters, and gc's walks over
   every object (they reach the hook itself).
-- Reading files is allowed under /usr, /box, /tmp and /etc (only a few
-  files of it exist in the sandbox) and a few devices; writing only under
-  /tmp. Libraries open their own data files, so this is decided by path,
-  not by caller.
+- Files, when the policy denies open() or allows it confined
+  (confine_files): reading is allowed under /usr, /box, /tmp and /etc (only
+  a few files of it exist in the sandbox) and a few devices; writing only
+  under /tmp. Libraries open their own data files, so this is decided by
+  path, not by caller.
 - Imports, compile/exec/eval, frames (sys._getframe, tb_frame...), code
   objects and function code swaps are refused only when the code asking is
   the learner's: any frame whose file is not under /usr (the standard

@@ -39,6 +39,7 @@ func TestPythonTeachingPolicy(t *testing.T) {
 		{"climb out of /tmp", "open('/tmp/../proc/self/environ')", "Security violation: reading /proc/self/environ is not allowed", 1},
 		{"io.open outside", "import io\nio.open('/proc/self/status')", "Security violation: reading /proc/self/status is not allowed", 1},
 		{"write outside by keyword", "open('/usr/lib/x', mode='x')", "Security violation: writing /usr/lib/x is not allowed", 1},
+		{"path by keyword", "open(mode='r', file='/proc/1/environ')", "Security violation: reading /proc/1/environ is not allowed", 1},
 		{"subprocess", "import subprocess", "Security violation: import subprocess is not allowed: programs can't start other programs or touch other processes in this sandbox. Instead, do the work in Python itself; to run shell commands, use a terminal", 1},
 		{"os", "import os", "Security violation: import os is not allowed: os reaches the operating system", 1},
 		{"sys", "import sys", "Security violation: import sys is not allowed: sys hands out any module without an import", 1},
