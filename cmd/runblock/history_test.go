@@ -245,7 +245,7 @@ func checkHistoryAPI(t *testing.T, base string) {
 	// Newest first: the rejection, then the runs in reverse order.
 	r0 := all[0]
 	histExpectFields(t, "rejected", r0, map[string]any{
-		"status": "rejected", "exit_code": nil, "output": "", "error": "Security violation: import os is not allowed", "code": rejected["code"],
+		"status": "rejected", "exit_code": nil, "output": "", "error": teachingOSError, "code": rejected["code"],
 		"language": "python", "environment": "server", "execution_time": 0.0, "truncated": false,
 	})
 	for i, run := range runs {

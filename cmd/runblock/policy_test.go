@@ -7,12 +7,42 @@ import (
 	"testing"
 )
 
-// The strict policy through the whole server: every known way around the
-// static check is answered "rejected", either before the run (422, the
-// static check) or by the run-time guard (200 with status "rejected", the
-// guard's line as the error, in the stream and in history).
+// strictConfig runs the server under the strict policy; the default is
+// teaching.
+const strictConfig = `{"rate_limit": {"per_role": {"anonymous": 100000, "user": 100000, "author": 100000, "service": 0}},` +
+	` "validation": {"execute_policy": "strict", "default_policy": "strict"}}`
+
+// The default (teaching) policy's refusals of os and subprocess, which
+// the tests of the server's other behaviour use.
+const (
+	teachingOSError = "Security violation: import os is not allowed: os reaches the operating system: " +
+		"running programs, environment, files anywhere. Instead, use open() on /tmp for files and " +
+		"pathlib.Path for paths; read input with input() or open(0)."
+	teachingSubprocessError = "Security violation: import subprocess is not allowed: programs can't start " +
+		"other programs or touch other processes in this sandbox. Instead, do the work in Python itself; " +
+		"to run shell commands, use a terminal on your own computer."
+)
+
+// policyServers starts one server per built-in denying policy: strict
+// named in its configuration, teaching by default.
+func policyServers(t *testing.T) map[string]*testServer {
+	return map[string]*testServer{
+		"strict":   startServer(t, nil, "--config", writeConfig(t, strictConfig)),
+		"teaching": startServer(t, nil),
+	}
+}
+
+// The strict and teaching policies through the whole server: every known
+// way around the static check is answered "rejected", either before the
+// run (422, the static check) or by the run-time guard (200 with status
+// "rejected", the guard's line as the error, in the stream and in history).
 func TestStrictPolicyBypassesAreRejected(t *testing.T) {
-	ts := startServer(t, nil)
+	for policy, ts := range policyServers(t) {
+		t.Run(policy, func(t *testing.T) { bypassesRejected(t, ts) })
+	}
+}
+
+func bypassesRejected(t *testing.T, ts *testServer) {
 	api := ts.URL + "/api/v1/code"
 	cases := []struct {
 		name, code string
@@ -69,7 +99,12 @@ func TestStrictPolicyBypassesAreRejected(t *testing.T) {
 }
 
 func TestStrictPolicyRejectionInStream(t *testing.T) {
-	ts := startServer(t, nil)
+	for policy, ts := range policyServers(t) {
+		t.Run(policy, func(t *testing.T) { rejectionInStream(t, ts) })
+	}
+}
+
+func rejectionInStream(t *testing.T, ts *testServer) {
 	_, ch := openStream(t, context.Background(), ts.URL, mustJSON(map[string]string{"code": "import random\nr = random\nprint('before')\nr._os.system('echo PWNED')"}))
 	done, out, errs := checkShape(t, collect(ch))
 	if done["status"] != "rejected" || out != "before\n" || !strings.Contains(errs, "runblock-policy: os.system() is not allowed") {
@@ -78,9 +113,15 @@ func TestStrictPolicyRejectionInStream(t *testing.T) {
 }
 
 // Lessons that use what the guard watches (libraries that exec, open their
-// own files, probe the platform) still run under the strict policy.
+// own files, probe the platform) still run under the strict and teaching
+// policies.
 func TestStrictPolicyLetsLessonsRun(t *testing.T) {
-	ts := startServer(t, nil)
+	for policy, ts := range policyServers(t) {
+		t.Run(policy, func(t *testing.T) { lessonsRun(t, ts) })
+	}
+}
+
+func lessonsRun(t *testing.T, ts *testServer) {
 	cases := []struct{ name, code, stdin, want string }{
 		{"numpy", "import numpy as np\nprint(np.linspace(0, 1, 3))", "", "[0.  0.5 1. ]\n"},
 		{"pandas", "import pandas as pd\ndf = pd.DataFrame({'a': [1, 2, 3]})\nprint(df['a'].mean())", "", "2.0\n"},
@@ -101,5 +142,33 @@ func TestStrictPolicyLetsLessonsRun(t *testing.T) {
 				t.Fatalf("%d %v, want success with %q", resp.StatusCode, m, c.want)
 			}
 		})
+	}
+}
+
+// TestTeachingIsTheDefault: with no policy configured, lessons may use
+// files in /tmp, unittest and threads, and a refusal explains itself.
+func TestTeachingIsTheDefault(t *testing.T) {
+	ts := startServer(t, nil)
+	api := ts.URL + "/api/v1/code"
+	code := "import unittest, threading, operator\nwith open('/tmp/n.txt', 'w') as f:\n    f.write('41')\n" +
+		"class T(unittest.TestCase):\n    def test(self):\n        self.assertEqual(operator.add(int(open('/tmp/n.txt').read()), 1), 42)\n" +
+		"t = threading.Thread(target=unittest.main, kwargs={'exit': False, 'argv': ['t']})\nt.start()\nt.join()\nprint('done')"
+	resp, m := postJSON(t, api+"/execute", mustJSON(map[string]string{"code": code}))
+	if resp.StatusCode != 200 || m["status"] != "success" || m["output"] != "done\n" {
+		t.Fatalf("%d %v", resp.StatusCode, m)
+	}
+	resp, m = postJSON(t, api+"/validate", `{"code":"import subprocess"}`)
+	want := "Security violation: import subprocess is not allowed: programs can't start other programs"
+	if resp.StatusCode != 200 || m["policy"] != "teaching" || !strings.HasPrefix(fmt.Sprint(m["error"]), want) ||
+		!strings.Contains(fmt.Sprint(m["error"]), "Instead, ") {
+		t.Fatalf("%d %v", resp.StatusCode, m)
+	}
+	resp, m = postJSON(t, api+"/execute", mustJSON(map[string]string{"code": "print(open('/proc/self/environ').read())"}))
+	if resp.StatusCode != 422 || m["status"] != "rejected" || !strings.HasPrefix(fmt.Sprint(m["error"]), "Security violation: reading /proc/self/environ is not allowed") {
+		t.Fatalf("%d %v", resp.StatusCode, m)
+	}
+	resp, m = postJSON(t, api+"/execute", mustJSON(map[string]string{"code": "p = '/proc/self/' + 'environ'\nprint(open(p).read())"}))
+	if resp.StatusCode != 200 || m["status"] != "rejected" || !strings.Contains(fmt.Sprint(m["error"]), "runblock-policy: reading /proc/self/environ is not allowed") {
+		t.Fatalf("%d %v", resp.StatusCode, m)
 	}
 }

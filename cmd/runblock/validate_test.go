@@ -41,12 +41,14 @@ func TestValidateAPI(t *testing.T) {
 		want   string // exact values of these fields
 		exact  bool   // want is the whole body
 	}{
-		{"seed example", `{"code":"import os; os.system('ls')","language":"python"}`, 200,
+		{"seed example", `{"code":"import os; os.system('ls')","language":"python","policy":"strict"}`, 200,
 			`{"valid":false,"error":"` + seedError + `","warnings":[],` +
 				`"errors":[{"line":1,"column":1,"end_line":1,"end_column":10,"message":"` + seedError + `"}],` +
 				`"warning_details":[],"policy":"strict","policy_violation":true}`, true},
 		{"valid code", `{"code":"name = 'Ada'\nprint(f'Hello {name}')","language":"python"}`, 200,
-			`{"valid":true,"error":null,"warnings":[],"errors":[],"warning_details":[],"policy":"strict","policy_violation":false}`, true},
+			`{"valid":true,"error":null,"warnings":[],"errors":[],"warning_details":[],"policy":"teaching","policy_violation":false}`, true},
+		{"the default explains", `{"code":"import os; os.system('ls')"}`, 200,
+			`{"valid":false,"policy":"teaching","policy_violation":true}`, false},
 		{"language defaults to python", `{"code":"print(1)"}`, 200, `{"valid":true,"errors":[],"warnings":[]}`, false},
 		{"warning", `{"code":"while True:\n    print(1)"}`, 200,
 			`{"valid":true,"error":null,"errors":[],"warnings":["line 1: infinite loop: while True has no break"],` +
@@ -59,7 +61,7 @@ func TestValidateAPI(t *testing.T) {
 				`"errors":[{"line":2,"column":7,"end_line":2,"end_column":8,"message":"invalid syntax"}],"policy_violation":false}`, false},
 		{"c syntax error", `{"code":"#include <stdio.h>\nint main(void) {\n    puts(\"hi\")\n    return 0;\n}","language":"c"}`, 200,
 			`{"valid":false,"error":"error: expected ‘;’ before ‘return’ (line 3, column 15)",` +
-				`"errors":[{"line":3,"column":15,"message":"expected ‘;’ before ‘return’"}],"policy":"strict","policy_violation":false}`, false},
+				`"errors":[{"line":3,"column":15,"message":"expected ‘;’ before ‘return’"}],"policy":"teaching","policy_violation":false}`, false},
 		{"valid c, any case", `{"code":"int main(void) { return 0; }","language":"C"}`, 200,
 			`{"valid":true,"error":null,"errors":[],"warnings":[]}`, false},
 		{"sandbox-only lets import os through", `{"code":"import os\nos.system('ls')","policy":"sandbox-only"}`, 200,
@@ -156,8 +158,8 @@ func TestExecuteAppliesPolicyFirst(t *testing.T) {
 	if r.StatusCode != 200 || verdict["valid"] != false {
 		t.Fatalf("validate: %d %v", r.StatusCode, verdict)
 	}
-	valExpect(t, "validate", verdict, `{"error":"Security violation: import subprocess is not allowed",`+
-		`"errors":[{"line":3,"column":1,"end_line":3,"end_column":18,"message":"Security violation: import subprocess is not allowed"}],"policy_violation":true}`)
+	valExpect(t, "validate", verdict, mustJSON(map[string]any{"error": teachingSubprocessError, "policy_violation": true,
+		"errors": []any{map[string]any{"line": 3, "column": 1, "end_line": 3, "end_column": 18, "message": teachingSubprocessError}}}))
 
 	// The rejection is /validate's body, every field equal, plus status and code.
 	want := map[string]any{"status": "rejected", "code": "policy_violation"}
@@ -193,7 +195,7 @@ func TestExecuteAppliesPolicyFirst(t *testing.T) {
 	}
 	for _, e := range all {
 		valExpect(t, "history", e, mustJSON(map[string]any{"status": "rejected", "exit_code": nil, "code": code,
-			"output": "", "error": "Security violation: import subprocess is not allowed", "language": "python"}))
+			"output": "", "error": teachingSubprocessError, "language": "python"}))
 	}
 	if got := valQuota(t, api); got != [2]float64{0, 3} {
 		t.Errorf("quota after rejections: used %v, remaining %v; want 0 and 3", got[0], got[1])

@@ -95,8 +95,10 @@ type Store struct {
 
 // Validation applies a policy (see internal/validate) before every run.
 type Validation struct {
-	// ExecutePolicy is checked before runs: "strict" (the seed's lists),
-	// "sandbox-only" (syntax only: the sandbox is the boundary) or "off".
+	// ExecutePolicy is checked before runs: "teaching" (the default: the
+	// computation and teaching library, files in /box and /tmp), "strict"
+	// (the seed's lists), "sandbox-only" (syntax only: the sandbox is the
+	// boundary) or "off".
 	ExecutePolicy string `json:"execute_policy"`
 	// DefaultPolicy answers POST /validate when the request names none.
 	DefaultPolicy string `json:"default_policy"`
@@ -164,7 +166,7 @@ func Default() Config {
 		Languages:       DefaultLanguages(),
 		ContentDir:      "content",
 		Store:           Store{Retention: Duration{90 * 24 * time.Hour}},
-		Validation:      Validation{ExecutePolicy: "strict", DefaultPolicy: "strict"},
+		Validation:      Validation{ExecutePolicy: "teaching", DefaultPolicy: "teaching"},
 		RateLimit: RateLimit{
 			Period: Duration{time.Minute},
 			// The seed's 10 per minute per user; anonymous callers share an
@@ -317,13 +319,13 @@ func (c *Config) Validate() error {
 	}
 	for field, p := range map[string]string{"validation.execute_policy": c.Validation.ExecutePolicy, "validation.default_policy": c.Validation.DefaultPolicy} {
 		switch p {
-		case "strict", "sandbox-only":
+		case "teaching", "strict", "sandbox-only":
 		case "off":
 			if field == "validation.default_policy" {
-				bad(field, "must be strict or sandbox-only")
+				bad(field, "must be teaching, strict or sandbox-only")
 			}
 		default:
-			bad(field, "must be strict, sandbox-only or off, not %q", p)
+			bad(field, "must be teaching, strict, sandbox-only or off, not %q", p)
 		}
 	}
 	if c.Store.Retention.Duration < 0 {

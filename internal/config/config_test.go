@@ -59,3 +59,27 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 		}
 	}
 }
+
+func TestValidationPolicies(t *testing.T) {
+	c := Default()
+	c.Auth.AllowAnonymous = true
+	if c.Validation.ExecutePolicy != "teaching" || c.Validation.DefaultPolicy != "teaching" {
+		t.Fatalf("default policies %+v, want teaching", c.Validation)
+	}
+	for _, v := range []Validation{
+		{ExecutePolicy: "strict", DefaultPolicy: "strict"},
+		{ExecutePolicy: "off", DefaultPolicy: "teaching"},
+		{ExecutePolicy: "sandbox-only", DefaultPolicy: "sandbox-only"},
+	} {
+		c.Validation = v
+		if err := c.Validate(); err != nil {
+			t.Errorf("%+v: %v", v, err)
+		}
+	}
+	c.Validation = Validation{ExecutePolicy: "lenient", DefaultPolicy: "off"}
+	err := c.Validate()
+	if err == nil || !strings.Contains(err.Error(), `validation.execute_policy: must be teaching, strict, sandbox-only or off, not "lenient"`) ||
+		!strings.Contains(err.Error(), "validation.default_policy: must be teaching, strict or sandbox-only") {
+		t.Fatalf("bad policies: %v", err)
+	}
+}

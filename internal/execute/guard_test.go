@@ -87,10 +87,12 @@ func runGuarded(t *testing.T, svc *execute.Service, code, stdin string) (execute
 	return o, out.String(), errb.String()
 }
 
+type guardCase struct{ name, code, why string }
+
 // GuardBypasses are programs that got past the static strict check (or
 // would, with its spelling tweaked), each with what the guard says. The
 // payloads are harmless: the sandbox holds even when a policy does not.
-var guardBypasses = []struct{ name, code, why string }{
+var guardBypasses = []guardCase{
 	{"alias of a module", "import random\nr = random\nr._os.system('echo PWNED')", "os.system() is not allowed"},
 	{"match class pattern", "import random\nmatch random:\n    case object(_os=o):\n        o.system('echo PWNED')", "os.system() is not allowed"},
 	{"module __dict__", "import random\nrandom.__dict__['_os'].system('echo PWNED')", "os.system() is not allowed"},
@@ -113,9 +115,17 @@ var guardBypasses = []struct{ name, code, why string }{
 	{"byte order mark", "\ufeffimport os\nos.system('echo PWNED')", "import os is not allowed"},
 }
 
+// TestGuardRefusesBypassesAtRunTime runs the bypasses under strict and
+// under teaching (the default), which must stop every one of them too.
 func TestGuardRefusesBypassesAtRunTime(t *testing.T) {
-	svc := newGuardedService(t, "strict")
-	for _, c := range guardBypasses {
+	for _, policy := range []string{validate.PolicyStrict, validate.PolicyTeaching} {
+		t.Run(policy, func(t *testing.T) { guardRefuses(t, policy, guardBypasses) })
+	}
+}
+
+func guardRefuses(t *testing.T, policy string, cases []guardCase) {
+	svc := newGuardedService(t, policy)
+	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			o, out, stderr := runGuarded(t, svc, c.code, "")
 			if o.Result.Status != execute.StatusRejected {
@@ -132,7 +142,13 @@ func TestGuardRefusesBypassesAtRunTime(t *testing.T) {
 }
 
 func TestGuardLetsLessonsRun(t *testing.T) {
-	svc := newGuardedService(t, "strict")
+	for _, policy := range []string{validate.PolicyStrict, validate.PolicyTeaching} {
+		t.Run(policy, func(t *testing.T) { guardLetsLessonsRun(t, policy) })
+	}
+}
+
+func guardLetsLessonsRun(t *testing.T, policy string) {
+	svc := newGuardedService(t, policy)
 	cases := []struct{ name, code, stdin, want string }{
 		{"hello", "print('hello')", "", "hello\n"},
 		{"numpy", "import numpy as np\nprint(np.arange(4).sum())", "", "6\n"},

@@ -75,15 +75,26 @@ func sameIssues(got []validate.Issue, want []validate.ExpectedIssue) bool {
 }
 
 // TestBwrapStrictPolicy runs the strict-policy table (bypass attempts and
-// look-alikes that must stay valid) through the sandboxed checker.
+// look-alikes that must stay valid) through the sandboxed checker, under
+// strict and under teaching (the default), which must catch every escape
+// strict catches.
 func TestBwrapStrictPolicy(t *testing.T) {
 	// Cold checkers, and pre-started ones fed the code later: same verdicts.
-	t.Run("cold", func(t *testing.T) { strictTable(t, newBwrapValidator(t)) })
-	t.Run("warm", func(t *testing.T) { strictTable(t, newBwrapValidator(t, 2)) })
+	t.Run("cold", func(t *testing.T) { strictTable(t, newBwrapValidator(t), validate.PolicyStrict) })
+	t.Run("warm", func(t *testing.T) { strictTable(t, newBwrapValidator(t, 2), validate.PolicyStrict) })
+	t.Run("teaching", func(t *testing.T) { strictTable(t, newBwrapValidator(t, 2), validate.PolicyTeaching) })
 }
 
-func strictTable(t *testing.T, v *validate.Validator) {
+func strictTable(t *testing.T, v *validate.Validator, policy string) {
 	cases := validate.StrictPolicyCases()
+	same := func(got []validate.Issue, want []validate.ExpectedIssue) bool { return sameIssues(got, want) }
+	if policy == validate.PolicyTeaching {
+		cases = validate.TeachingPolicyCases()
+		same = func(got []validate.Issue, want []validate.ExpectedIssue) bool {
+			_, ok := validate.SameExplainedIssues(got, want)
+			return ok
+		}
+	}
 	if len(cases) < 40 {
 		t.Fatalf("the strict-policy table has %d cases, want at least 40", len(cases))
 	}
@@ -95,14 +106,18 @@ func strictTable(t *testing.T, v *validate.Validator) {
 			invalid++
 		}
 		t.Run(tc.Name, func(t *testing.T) {
-			res := mustCheck(t, v, validate.Request{Code: tc.Code, HasStdin: true})
-			if !sameIssues(res.Errors, tc.Want) {
+			req := validate.Request{Code: tc.Code, HasStdin: true}
+			if policy == validate.PolicyStrict {
+				req.Policy = policy // teaching is the default: ask for nothing
+			}
+			res := mustCheck(t, v, req)
+			if !same(res.Errors, tc.Want) {
 				t.Fatalf("errors = %v\nwant     %v", issues(res.Errors), tc.Want)
 			}
-			if res.Valid != (tc.Want == nil) || res.PolicyViolation != (tc.Want != nil) || res.Policy != validate.PolicyStrict {
+			if res.Valid != (tc.Want == nil) || res.PolicyViolation != (tc.Want != nil) || res.Policy != policy {
 				t.Fatalf("valid = %v, policy_violation = %v, policy = %q", res.Valid, res.PolicyViolation, res.Policy)
 			}
-			if tc.Want == nil && res.Error != nil || tc.Want != nil && (res.Error == nil || *res.Error != tc.Want[0].Message) {
+			if tc.Want == nil && res.Error != nil || tc.Want != nil && (res.Error == nil || *res.Error != res.Errors[0].Message) {
 				t.Fatalf("error = %v, want the first error", res.Error)
 			}
 		})

@@ -16,6 +16,11 @@ the security boundary. They see through the spellings a learner is likely to
 try (from-imports, builtins.eval, __builtins__['eval'], getattr with a
 constant or concatenated name, object graph walks through dunders) but not
 through names computed at run time.
+
+A policy with "explain" set (teaching) follows each refusal with why the
+rule exists and what to do instead; with "confine_files" set, open() is
+allowed and a path written as a constant is held to the sandbox's files
+(/box read, /tmp read and write).
 """
 
 import ast
@@ -57,6 +62,58 @@ MAX_FOLDED_STR = 10_000
 MAX_INT_BITS = 4096
 
 LARGE_RANGE = 10 ** 7
+
+# Why each rule exists and what to do instead, for policies that explain
+# themselves: (why, instead). A module missing here gets MODULE_DEFAULT.
+PROCESSES = ("programs can't start other programs or touch other processes in this sandbox",
+             "do the work in Python itself; to run shell commands, use a terminal on your own computer")
+NETWORK = ("this sandbox has no network",
+           "put the data in your program, read it with input(), or from a file you wrote to /tmp")
+MACHINERY = ("loading modules by a computed name or through the import system gets past this check",
+             "import the modules you need with an import statement at the top of the program")
+INTERNALS = ("it reaches the interpreter's internals (other modules' variables, frames, every object)",
+             "use the object's own attributes and methods")
+NATIVE = ("native code reaches past every rule of this policy",
+          "use Python's own modules (struct, array, numpy) for binary data")
+UNPICKLING = ("unpickling can call any function, so it runs whatever the data says",
+              "save and load data with json or csv")
+EXPLAIN_MODULES = {
+    "os": ("os reaches the operating system: running programs, environment, files anywhere",
+           "use open() on /tmp for files and pathlib.Path for paths; read input with input() or open(0)"),
+    "sys": ("sys hands out any module without an import (sys.modules) and the interpreter's frames",
+            "read input with input() or open(0).read(), end the program with exit(), print errors with print()"),
+    "posix": PROCESSES, "subprocess": PROCESSES, "multiprocessing": PROCESSES,
+    "pty": PROCESSES, "signal": PROCESSES, "resource": PROCESSES, "shutil": PROCESSES,
+    "fcntl": PROCESSES, "mmap": NATIVE, "faulthandler": INTERNALS,
+    "socket": NETWORK, "urllib": NETWORK, "http": NETWORK, "ssl": NETWORK,
+    "ftplib": NETWORK, "smtplib": NETWORK, "requests": NETWORK,
+    "importlib": MACHINERY, "builtins": MACHINERY, "runpy": MACHINERY,
+    "pkgutil": MACHINERY, "zipimport": MACHINERY,
+    "inspect": INTERNALS, "gc": INTERNALS,
+    "ctypes": NATIVE,
+    "pickle": UNPICKLING, "marshal": UNPICKLING, "shelve": UNPICKLING,
+}
+MODULE_DEFAULT = ("{0} is not among the modules this policy allows (the standard library's "
+                  "computation and teaching modules, numpy, pandas and matplotlib)",
+                  "use one of those, or ask the course's author to allow {0}")
+EXPLAIN_CALLS = {
+    "eval": ("running a string as code gets past this check",
+             "call functions directly; turn text into numbers with int() or float(), into data with json.loads()"),
+    "__import__": MACHINERY,
+    "breakpoint": ("there is no debugger in this sandbox", "print() the values you want to see"),
+    "open": ("this policy gives programs no files", "read input with input(); keep data in variables"),
+}
+for name in ("exec", "compile"):
+    EXPLAIN_CALLS[name] = EXPLAIN_CALLS["eval"]
+for name in ("globals", "locals", "vars"):
+    EXPLAIN_CALLS[name] = ("it hands out the namespace dicts that lead to the interpreter's builtins",
+                           "keep your values in a dict of your own; use obj.__dict__ for an object's attributes")
+RELATIVE = ("a program here is one file, main.py", "put everything in main.py")
+
+# Where a program's files are, for ConfineFiles: it runs in /box.
+WORKDIR = "/box"
+READABLE = ("/box", "/tmp")
+WRITABLE = ("/tmp",)
 
 
 def main():
@@ -331,9 +388,39 @@ def is_dunder(name):
     return len(name) > 4 and name.startswith("__") and name.endswith("__")
 
 
+def explained(message, reason, explain):
+    """message, with why and what to do instead when the policy explains."""
+    if not explain or reason is None:
+        return message
+    why, instead = reason
+    return f"{message}: {why}. Instead, {instead}."
+
+
+def normal_path(path):
+    """path made absolute against the working directory, without . and .."""
+    if not path.startswith("/"):
+        path = WORKDIR + "/" + path
+    parts = []
+    for part in path.split("/"):
+        if part in ("", "."):
+            continue
+        if part == "..":
+            if parts:
+                parts.pop()
+            continue
+        parts.append(part)
+    return "/" + "/".join(parts)
+
+
+def under(path, roots):
+    return any(path == r or path.startswith(r + "/") for r in roots)
+
+
 class PolicyCheck:
     def __init__(self, policy, report):
         self.report = report
+        self.explain = bool(policy.get("explain"))
+        self.confine_files = bool(policy.get("confine_files"))
         self.allow_all = bool(policy.get("allow_all_imports"))
         self.allowed = frozenset(policy.get("allowed_imports") or ())
         self.denied_imports = frozenset(policy.get("denied_imports") or ())
@@ -358,8 +445,13 @@ class PolicyCheck:
         if top == "__future__":
             return  # a compiler directive, not a module the code can use
         if top in self.denied_imports or not (self.allow_all or top in self.allowed):
-            self.report.node_error(
-                node, f"Security violation: import {top} is not allowed")
+            self.report.node_error(node, self.module_message(top))
+
+    def module_message(self, top):
+        reason = EXPLAIN_MODULES.get(top)
+        if reason is None:
+            reason = tuple(part.format(top) for part in MODULE_DEFAULT)
+        return explained(f"Security violation: import {top} is not allowed", reason, self.explain)
 
     def is_denied_module(self, name):
         """Whether name is a denied module under a module's attribute
@@ -367,19 +459,19 @@ class PolicyCheck:
         return name in self.denied_imports or name.lstrip("_") in self.denied_imports
 
     def reached_module(self, node, name, at_attr=None):
-        self.report.node_error(
-            node, f"Security violation: import {self.module_name(name)} is not allowed", at_attr)
+        self.report.node_error(node, self.module_message(self.module_name(name)), at_attr)
 
     def module_name(self, name):
         return name if name in self.denied_imports else name.lstrip("_")
 
     def denied(self, node, name, at_attr=None):
         self.report.node_error(
-            node, f"Security violation: {name}() is not allowed", at_attr)
+            node, explained(f"Security violation: {name}() is not allowed",
+                            EXPLAIN_CALLS.get(name), self.explain), at_attr)
 
     def escape(self, node, name, at_attr=None):
         self.report.node_error(
-            node, f"Security violation: {name} is not allowed", at_attr)
+            node, explained(f"Security violation: {name} is not allowed", INTERNALS, self.explain), at_attr)
 
     def is_builtins(self, node, depth=0):
         """Whether node evaluates to the builtins module or its dict."""
@@ -406,7 +498,8 @@ class PolicyCheck:
         if node.level:
             if not self.allow_all:
                 self.report.node_error(
-                    node, "Security violation: relative imports are not allowed")
+                    node, explained("Security violation: relative imports are not allowed",
+                                    RELATIVE, self.explain))
             return
         self.module(node, node.module or "")
         for alias in node.names:
@@ -451,7 +544,8 @@ class PolicyCheck:
                     self.denied(node, name)
                 if self.escapes and is_dunder(name):
                     self.report.node_error(
-                        node, f"Security violation: {func.id}() with {name!r} is not allowed")
+                        node, explained(f"Security violation: {func.id}() with {name!r} is not allowed",
+                                        INTERNALS, self.explain))
                 if self.is_denied_module(name):
                     self.reached_module(node, name)
         if (isinstance(func, ast.Attribute) and func.attr == "import_module"
@@ -460,6 +554,34 @@ class PolicyCheck:
             target = fold_str(node.args[0]) if node.args else None
             if target is not None and not target.startswith("."):
                 self.module(node, target)
+        if self.confine_files and "open" not in self.denied_calls and is_open(func):
+            self.file_access(node)
+
+    def file_access(self, node):
+        """Refuse a constant path outside the sandbox's files; the guard
+        checks every path, constant or not, when the program runs."""
+        path = fold_str(node.args[0]) if node.args else None
+        mode = fold_str(node.args[1]) if len(node.args) > 1 else None
+        for kw in node.keywords:
+            if kw.arg == "file":
+                path = fold_str(kw.value)
+            elif kw.arg == "mode":
+                mode = fold_str(kw.value)
+        if path is None:
+            return
+        full = normal_path(path)
+        name = full.rsplit("/", 1)[-1] or "data.txt"
+        if mode is not None and any(c in mode for c in "wax+"):
+            if not under(full, WRITABLE):
+                self.report.node_error(node, explained(
+                    f"Security violation: writing {full} is not allowed",
+                    ("only /tmp is writable in this sandbox",
+                     f"write to /tmp/{name} (and read it back from there)"), self.explain))
+        elif not under(full, READABLE):
+            self.report.node_error(node, explained(
+                f"Security violation: reading {full} is not allowed",
+                ("a program here can read only its own folder (/box) and /tmp, not the rest of the machine",
+                 "read files your program wrote to /tmp, or take input with input()"), self.explain))
 
     def visit_Constant(self, node):
         if not self.escapes or not isinstance(node.value, str) or "{" not in node.value:
@@ -469,6 +591,14 @@ class PolicyCheck:
                 name = attr or key
                 if name in ESCAPE_ATTRS or name in ESCAPE_NAMES:
                     self.escape(node, name)
+
+
+def is_open(func):
+    """open(...) or io.open(...)."""
+    if isinstance(func, ast.Name):
+        return func.id == "open"
+    return (isinstance(func, ast.Attribute) and func.attr == "open"
+            and isinstance(func.value, ast.Name) and func.value.id == "io")
 
 
 def teaching_warnings(tree, report, has_stdin):

@@ -40,6 +40,7 @@ type guardPolicy struct {
 	DeniedImports     []string `json:"denied_imports"`
 	DeniedCalls       []string `json:"denied_calls"`
 	FlagDunderEscapes bool     `json:"flag_dunder_escapes"`
+	ConfineFiles      bool     `json:"confine_files"`
 }
 
 // Guards reports whether p denies anything the run-time guard enforces:
@@ -49,7 +50,7 @@ func (p Policy) Guards() bool {
 	if p.SyntaxOnly {
 		return false
 	}
-	return !p.AllowAllImports || len(p.DeniedImports) > 0 || len(p.DeniedCalls) > 0 || p.FlagDunderEscapes
+	return !p.AllowAllImports || len(p.DeniedImports) > 0 || len(p.DeniedCalls) > 0 || p.FlagDunderEscapes || p.ConfineFiles
 }
 
 // GuardScript returns guard.py with p's lists written into it, or nil when
@@ -61,6 +62,7 @@ func (p Policy) GuardScript() ([]byte, error) {
 	g := guardPolicy{
 		Name: p.Name, AllowedImports: p.AllowedImports, AllowAllImports: p.AllowAllImports,
 		DeniedImports: p.DeniedImports, DeniedCalls: p.DeniedCalls, FlagDunderEscapes: p.FlagDunderEscapes,
+		ConfineFiles: p.ConfineFiles,
 	}
 	for _, l := range []*[]string{&g.AllowedImports, &g.DeniedImports, &g.DeniedCalls} {
 		if *l == nil {

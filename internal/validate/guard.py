@@ -22,10 +22,11 @@ What the hook decides on, and why that way:
   raw memory), sockets, unpickling callables of denied modules, new audit
   hooks, tracing and profiling hooks, sub-interpreters, and gc's walks over
   every object (they reach the hook itself).
-- Reading files is allowed under /usr, /box, /tmp and /etc (only a few
-  files of it exist in the sandbox) and a few devices; writing only under
-  /tmp. Libraries open their own data files, so this is decided by path,
-  not by caller.
+- Files, when the policy denies open() or allows it confined
+  (confine_files): reading is allowed under /usr, /box, /tmp and /etc (only
+  a few files of it exist in the sandbox) and a few devices; writing only
+  under /tmp. Libraries open their own data files, so this is decided by
+  path, not by caller.
 - Imports, compile/exec/eval, frames (sys._getframe, tb_frame...), code
   objects and function code swaps are refused only when the code asking is
   the learner's: any frame whose file is not under /usr (the standard
@@ -149,6 +150,22 @@ def _ctypes_import(frame, _guard=GUARD):
         and code.co_filename.startswith("/usr/")
 
 
+def _doctest_run(frame, _sys=sys, _gettrace=sys.gettrace, _settrace=sys.settrace):
+    """Whether frame is doctest's own code calling the real sys: its
+    DocTestRunner.run turns tracing off around the examples and back to
+    sys.gettrace()'s answer, which is None, since no program can set a
+    tracer while this guard runs. A doctest whose sys, or sys.gettrace,
+    was swapped by the program does not count; pdb and threading set
+    tracers of the caller's choosing from other files, still refused."""
+    if frame is None:
+        return False
+    name = frame.f_code.co_filename
+    if not (name.startswith("/usr/lib/python3") and name.endswith("/doctest.py") and "/." not in name):
+        return False
+    return frame.f_globals.get("sys") is _sys and _sys.gettrace is _gettrace and \
+        _sys.settrace is _settrace and _gettrace() is None
+
+
 def _make_hook(policy):
     import posix
 
@@ -161,7 +178,7 @@ def _make_hook(policy):
         not _allowed("socket", policy),
         escapes or not _allowed("sys", policy),                             # frames, tracing
         bool(calls & {"eval", "exec", "compile"}),                          # new code
-        "open" in calls,                                                    # files
+        "open" in calls or bool(policy.get("confine_files")),               # files
     )
     write_flags = posix.O_WRONLY | posix.O_RDWR | posix.O_CREAT | posix.O_TRUNC | posix.O_APPEND
     name = policy["name"]
@@ -178,7 +195,7 @@ def _make_hook(policy):
              _write_prefixes=WRITE_PREFIXES, _write_files=WRITE_FILES,
              _write_flags=write_flags, _prefix=PREFIX, _code=EXIT_CODE,
              _trusted=TRUSTED, _ctypes_import=_ctypes_import, _len=len, _func=type(_untrusted),
-             _perm=PermissionError, _frame=type(sys._getframe())):
+             _perm=PermissionError, _frame=type(sys._getframe()), _doctest=_doctest_run):
         processes, ctypes, network, frames, new_code, files = _rules
         why = None
         if event == "open":
@@ -264,7 +281,8 @@ def _make_hook(policy):
                 if p is not None and not (p in _read_files or p.startswith(_read_prefixes)):
                     why = "listing " + _shown(p) + " is not allowed: only /usr, /box and /tmp are readable"
         elif event in _always:
-            why = event + "() is not allowed while the policy guard runs"
+            if not (event == "sys.settrace" and _doctest(_getframe(0).f_back)):
+                why = event + "() is not allowed while the policy guard runs"
         elif event.startswith("ctypes."):
             if ctypes and not (event == "ctypes.dlopen" and args[0] is None and _ctypes_import(_getframe(0))):
                 why = "ctypes is not allowed: " + event + " (native code reaches past the policy)"

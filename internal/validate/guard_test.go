@@ -37,6 +37,9 @@ func TestGuardOnlyForPoliciesThatDeny(t *testing.T) {
 		want bool
 	}{
 		{DefaultPolicies()[PolicyStrict], true},
+		{DefaultPolicies()[PolicyTeaching], true},
+		// open() allowed but files confined: the guard checks the paths
+		{Policy{Name: "confined", AllowAllImports: true, ConfineFiles: true}, true},
 		{DefaultPolicies()[PolicySandboxOnly], false},
 		{Policy{Name: "open", AllowAllImports: true}, false},
 		{Policy{Name: "no-os", AllowAllImports: true, DeniedImports: []string{"os"}}, true},
@@ -60,9 +63,14 @@ func TestGuardIsCompiledOnce(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(pyc, out) {
 		t.Fatalf("pyc starts %x, want the interpreter's magic %x (%v)", pyc[:4], out, err)
 	}
-	name2, pyc2, _ := v.Guard("strict")
+	name2, pyc2, _ := v.Guard(PolicyTeaching)
 	if name2 != name || &pyc2[0] != &pyc[0] {
 		t.Error("the guard was compiled again")
+	}
+	// Each policy has its own guard, its lists compiled in.
+	name3, pyc3, err := v.Guard(PolicyStrict)
+	if err != nil || name3 != name || bytes.Equal(pyc3, pyc) {
+		t.Errorf("strict: guard %q, %v; want its own .pyc", name3, err)
 	}
 	if name, _, err := v.Guard("sandbox-only"); err != nil || name != "" {
 		t.Errorf("sandbox-only: guard %q, %v; want none", name, err)

@@ -29,12 +29,21 @@ type Policy struct {
 	// frames), __builtins__ itself, and getattr/setattr/delattr with a
 	// constant dunder name. The list lives in checker.py.
 	FlagDunderEscapes bool `json:"flag_dunder_escapes"`
+	// ConfineFiles keeps files to the sandbox's own (read /box and /tmp,
+	// write /tmp) when open() itself is allowed: statically for paths
+	// written as constants, and at run time by the guard for every path.
+	ConfineFiles bool `json:"confine_files"`
+	// Explain makes every policy message say why the rule exists and what
+	// to do instead, after the short "Security violation: ... is not
+	// allowed" that tools match on.
+	Explain bool `json:"explain"`
 	// Warnings enables teaching warnings (infinite loops, unused comparisons...).
 	Warnings bool `json:"warnings"`
 }
 
 // Names of the built-in policies.
 const (
+	PolicyTeaching    = "teaching"
 	PolicyStrict      = "strict"
 	PolicySandboxOnly = "sandbox-only"
 )
@@ -51,9 +60,53 @@ const (
 //     lead to __builtins__). input() stays allowed: lessons use it.
 //     Python 2's file() is not listed: it does not exist in Python 3 and
 //     "file" is a common variable name.
+//   - teaching (the default): what lessons and exercise solutions use.
+//     strict's allow-list plus the rest of the pure-computation standard
+//     library (operator, calendar, unittest, doctest, io, threading, queue,
+//     pathlib...) and open() confined to /box (read) and /tmp (read and
+//     write). Processes, network, import machinery, introspection escapes
+//     and files elsewhere stay denied, and every message explains itself.
+//     sys stays denied: sys.modules hands out any module without an import
+//     and lessons get by with input(), open(0) and exit().
 //   - sandbox-only: syntax check and warnings only; the sandbox is the boundary.
 func DefaultPolicies() map[string]Policy {
 	return map[string]Policy{
+		PolicyTeaching: {
+			Name: PolicyTeaching,
+			AllowedImports: []string{
+				// strict's list
+				"math", "random", "statistics", "itertools", "functools",
+				"collections", "string", "re", "json", "datetime", "time",
+				"decimal", "fractions", "typing", "dataclasses", "enum",
+				"heapq", "bisect", "copy", "pprint", "textwrap",
+				"numpy", "pandas", "matplotlib",
+				// the rest of the computation and teaching library
+				"operator", "calendar", "unittest", "doctest", "abc",
+				"contextlib", "io", "threading", "queue", "concurrent",
+				"cmath", "numbers", "array", "struct", "hashlib", "hmac",
+				"base64", "binascii", "zlib", "difflib", "unicodedata",
+				"csv", "pathlib", "keyword", "graphlib", "secrets",
+				"zoneinfo", "reprlib", "html", "colorsys", "weakref",
+				"types", "warnings",
+			},
+			DeniedImports: []string{
+				"os", "sys", "subprocess", "shutil", "socket", "ctypes",
+				"importlib", "builtins", "pickle", "marshal",
+				"multiprocessing", "pty", "signal", "inspect", "gc", "posix",
+				// the network and more of the machinery
+				"urllib", "http", "ssl", "ftplib", "smtplib", "requests",
+				"runpy", "pkgutil", "zipimport", "shelve", "resource",
+				"fcntl", "mmap", "faulthandler",
+			},
+			DeniedCalls: []string{
+				"eval", "exec", "compile", "__import__",
+				"breakpoint", "globals", "locals", "vars",
+			},
+			FlagDunderEscapes: true,
+			ConfineFiles:      true,
+			Explain:           true,
+			Warnings:          true,
+		},
 		PolicyStrict: {
 			Name: PolicyStrict,
 			AllowedImports: []string{
@@ -115,6 +168,9 @@ func (p Policy) Validate() error {
 	}
 	if p.SyntaxOnly && (p.AllowAllImports || p.FlagDunderEscapes) {
 		errs = append(errs, errors.New("syntax_only: conflicts with allow_all_imports/flag_dunder_escapes"))
+	}
+	if p.SyntaxOnly && p.ConfineFiles {
+		errs = append(errs, errors.New("confine_files: set, but syntax_only ignores it"))
 	}
 	if err := errors.Join(errs...); err != nil {
 		return fmt.Errorf("policy %q: %w", p.Name, err)

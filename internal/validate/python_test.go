@@ -156,7 +156,7 @@ func TestPythonStrictPolicy(t *testing.T) {
 	v := newHostValidator(t, Options{})
 	for _, tc := range strictPolicyCases {
 		t.Run(tc.name, func(t *testing.T) {
-			res := validate(t, v, Request{Code: tc.code, HasStdin: true})
+			res := validate(t, v, Request{Code: tc.code, HasStdin: true, Policy: PolicyStrict})
 			if !sameIssues(res.Errors, tc.want) {
 				t.Fatalf("errors = %v\nwant     %v", positions(res.Errors), tc.want)
 			}
@@ -164,6 +164,28 @@ func TestPythonStrictPolicy(t *testing.T) {
 				t.Fatalf("valid = %v, policy = %q", res.Valid, res.Policy)
 			}
 			if tc.want == nil && res.Error != nil || tc.want != nil && (res.Error == nil || *res.Error != tc.want[0].msg) {
+				t.Fatalf("error = %v, want the first error", res.Error)
+			}
+		})
+	}
+}
+
+// TestPythonTeachingPolicyCatchesStrictEscapes runs the strict table under
+// the default teaching policy: every escape strict refuses is refused at
+// the same place for the same reason, the message goes on to explain it,
+// and the look-alikes stay valid.
+func TestPythonTeachingPolicyCatchesStrictEscapes(t *testing.T) {
+	v := newHostValidator(t, Options{})
+	for _, tc := range TeachingPolicyCases() {
+		t.Run(tc.Name, func(t *testing.T) {
+			res := validate(t, v, Request{Code: tc.Code, HasStdin: true})
+			if msg, ok := SameExplainedIssues(res.Errors, tc.Want); !ok {
+				t.Fatalf("%s\nerrors = %v\nwant     %v", msg, positions(res.Errors), tc.Want)
+			}
+			if res.Valid != (tc.Want == nil) || res.Policy != PolicyTeaching {
+				t.Fatalf("valid = %v, policy = %q", res.Valid, res.Policy)
+			}
+			if tc.Want != nil && (res.Error == nil || *res.Error != res.Errors[0].Message) {
 				t.Fatalf("error = %v, want the first error", res.Error)
 			}
 		})
@@ -299,21 +321,29 @@ func TestPythonOtherPolicies(t *testing.T) {
 	}
 }
 
+const teachingOS = "Security violation: import os is not allowed: os reaches the operating system: " +
+	"running programs, environment, files anywhere. Instead, use open() on /tmp for files and pathlib.Path " +
+	"for paths; read input with input() or open(0)."
+
 // TestResultJSON pins the wire shape, including the seed's own example.
 func TestResultJSON(t *testing.T) {
 	v := newHostValidator(t, Options{})
-	tests := []struct{ code, want string }{
-		{"import os; os.system('ls')", `{"valid":false,"error":"Security violation: import os is not allowed","warnings":[],` +
+	tests := []struct{ policy, code, want string }{
+		{PolicyStrict, "import os; os.system('ls')", `{"valid":false,"error":"Security violation: import os is not allowed","warnings":[],` +
 			`"errors":[{"line":1,"column":1,"end_line":1,"end_column":10,"message":"Security violation: import os is not allowed"}],` +
 			`"warning_details":[],"policy":"strict","policy_violation":true}`},
-		{"print(1)", `{"valid":true,"error":null,"warnings":[],"errors":[],"warning_details":[],"policy":"strict","policy_violation":false}`},
-		{"print(1", `{"valid":false,"error":"SyntaxError: '(' was never closed (line 1, column 6)","warnings":[],` +
+		// the default explains the same refusal
+		{"", "import os; os.system('ls')", `{"valid":false,"error":"` + teachingOS + `","warnings":[],` +
+			`"errors":[{"line":1,"column":1,"end_line":1,"end_column":10,"message":"` + teachingOS + `"}],` +
+			`"warning_details":[],"policy":"teaching","policy_violation":true}`},
+		{PolicyStrict, "print(1)", `{"valid":true,"error":null,"warnings":[],"errors":[],"warning_details":[],"policy":"strict","policy_violation":false}`},
+		{PolicyStrict, "print(1", `{"valid":false,"error":"SyntaxError: '(' was never closed (line 1, column 6)","warnings":[],` +
 			`"errors":[{"line":1,"column":6,"end_line":1,"message":"'(' was never closed"}],"warning_details":[],"policy":"strict","policy_violation":false}`},
-		{"x = 1\nx == 2", `{"valid":true,"error":null,"warnings":["line 2: comparison result is unused (did you mean =?)"],"errors":[],` +
+		{PolicyStrict, "x = 1\nx == 2", `{"valid":true,"error":null,"warnings":["line 2: comparison result is unused (did you mean =?)"],"errors":[],` +
 			`"warning_details":[{"line":2,"column":1,"end_line":2,"end_column":7,"message":"comparison result is unused (did you mean =?)"}],"policy":"strict","policy_violation":false}`},
 	}
 	for _, tc := range tests {
-		res := validate(t, v, Request{Code: tc.code})
+		res := validate(t, v, Request{Code: tc.code, Policy: tc.policy})
 		got, err := json.Marshal(res)
 		if err != nil {
 			t.Fatal(err)

@@ -73,7 +73,7 @@ type Options struct {
 	// into character columns exactly, and for plain (source-free) output.
 	CArgv         []string
 	Policies      map[string]Policy // default DefaultPolicies()
-	DefaultPolicy string            // default "strict"
+	DefaultPolicy string            // default "teaching"
 	MaxCodeBytes  int               // default 64 KiB
 	Limits        sandbox.Limits    // zero fields take DefaultLimits
 	// Warm keeps this many Python checkers started ahead of requests (each
@@ -136,7 +136,7 @@ func New(opts Options) (*Validator, error) {
 		v.maxCodeBytes = 64 << 10
 	}
 	if v.defaultPolicy == "" {
-		v.defaultPolicy = PolicyStrict
+		v.defaultPolicy = PolicyTeaching
 	}
 	policies := opts.Policies
 	if policies == nil {

@@ -88,7 +88,7 @@ func TestPythonWarningStrings(t *testing.T) {
 func TestPythonWarningsOff(t *testing.T) {
 	p := DefaultPolicies()[PolicyStrict]
 	p.Warnings = false
-	v := newHostValidator(t, Options{Policies: map[string]Policy{PolicyStrict: p}})
+	v := newHostValidator(t, Options{Policies: map[string]Policy{PolicyStrict: p}, DefaultPolicy: PolicyStrict})
 	res := validate(t, v, Request{Code: "while True:\n    x == 1\n    print\n    input()\nif x is 1: pass"})
 	if !res.Valid || len(res.Warnings) != 0 || len(res.WarningDetails) != 0 {
 		t.Fatalf("got %+v", res)
