@@ -71,6 +71,8 @@ class ServerRun extends BaseHandle {
   private stopRequested = false
   private pendingInput: Array<{ data?: string; eof?: boolean }> = []
   private stopTimer: ReturnType<typeof setTimeout> | null = null
+  /** The program has its sandbox; input waits for this, Stop does not. */
+  private started = false
 
   constructor(
     private req: RunRequest,
@@ -179,7 +181,19 @@ class ServerRun extends BaseHandle {
             continue // not ours; the format promises JSON frames
           }
           switch (ev.type) {
+            case 'queued': {
+              // A queued run already has an id, so Stop can cancel it by id.
+              if (typeof ev.id === 'string' && ev.id !== '') this.runId = ev.id
+              this.emit({
+                type: 'queued',
+                id: this.runId,
+                position: typeof ev.position === 'number' ? ev.position : 0,
+                estimatedWait: typeof ev.estimated_wait === 'number' ? ev.estimated_wait : 0,
+              })
+              break
+            }
             case 'start':
+              this.started = true
               this.runId = String(ev.id ?? '')
               environment = typeof ev.environment === 'string' ? ev.environment : null
               this.emit({
@@ -236,11 +250,11 @@ class ServerRun extends BaseHandle {
 
   private async input(msg: { data?: string; eof?: boolean }) {
     if (!this.interactive || this.isFinished()) return
-    if (this.runId === null) {
+    if (!this.started) {
       this.pendingInput.push(msg)
       return
     }
-    await this.post(`executions/${encodeURIComponent(this.runId)}/stdin`, msg)
+    await this.post(`executions/${encodeURIComponent(String(this.runId))}/stdin`, msg)
   }
 
   private async flushInput() {
@@ -262,7 +276,7 @@ class ServerRun extends BaseHandle {
     // connection also cancels the run on the server.
     this.stopTimer = setTimeout(() => this.abort.abort(), this.o.stopGraceMs)
     if (this.runId === null) {
-      this.abort.abort() // not started (or waiting to retry): the server drops it
+      this.abort.abort() // no id yet (or waiting to retry): the server drops it
       return
     }
     await this.sendCancel()

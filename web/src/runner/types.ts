@@ -48,6 +48,8 @@ export type RunEvent =
   | { type: 'start'; id: string; environment: string; language: string; warnings: string[] }
   | { type: 'output'; stream: 'stdout' | 'stderr'; text: string }
   | { type: 'retrying'; attempt: number; maxAttempts: number; delaySeconds: number; reason: string }
+  /** Waiting for a sandbox: position 1 is next; estimatedWait in seconds. */
+  | { type: 'queued'; id: string | null; position: number; estimatedWait: number }
   | { type: 'complete'; result: RunResult }
 
 export type RunListener = (ev: RunEvent) => void
