@@ -23,8 +23,7 @@ import (
 	"github.com/runblock/runblock/internal/httpapi"
 	"github.com/runblock/runblock/internal/ratelimit"
 	"github.com/runblock/runblock/internal/relay"
-	"github.com/runblock/runblock/internal/sandbox"
-	"github.com/runblock/runblock/internal/sandbox/bwrap"
+	"github.com/runblock/runblock/internal/sandbox/frontdoor"
 	"github.com/runblock/runblock/internal/store"
 	"github.com/runblock/runblock/internal/store/postgres"
 	"github.com/runblock/runblock/internal/store/sqlite"
@@ -35,7 +34,7 @@ import (
 type app struct {
 	cfg      config.Config
 	log      *slog.Logger
-	rt       *bwrap.Runtime
+	rt       *frontdoor.FrontDoor
 	exec     *execute.Service
 	store    store.Store
 	redis    *redis.Client
@@ -92,11 +91,11 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	val, err := validate.New(validate.Options{
 		Runtime: a.rt, PythonPath: cfg.Languages["python"].Run[0],
 		DefaultPolicy: cfg.Validation.DefaultPolicy, MaxCodeBytes: cfg.MaxCodeBytes,
-		Warm: warmCheckers,
 	})
 	if err != nil {
 		return nil, err
 	}
+	a.rt.AddPool(val.CheckerPool(warmCheckers))
 	a.closers = append(a.closers, val.Close)
 	if cfg.Validation.ExecutePolicy != "off" {
 		a.exec.WithValidator(val, cfg.Validation.ExecutePolicy)
@@ -104,7 +103,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	a.exec.WithRecorder(a.store)
 	deps := httpapi.Deps{
 		Exec: a.exec, Registry: a.registry, Auth: authn, Validator: val, Store: a.store, Content: a.lessons,
-		Environments: catalog.New(a.rt, a.rt.Check, "bwrap (cgroups "+a.rt.Mode()+")", cfg.Languages, cfg.SandboxLimits()),
+		Environments: catalog.New(a.rt, a.rt.Check, a.rt.Describe(), cfg.Languages, cfg.SandboxLimits()),
 		CORS:         httpapi.CORS{AllowedOrigins: cfg.CORS.AllowedOrigins, AllowCredentials: cfg.CORS.AllowCredentials},
 		Logger:       log,
 		MaxBodyBytes: int64(4*(cfg.MaxCodeBytes+cfg.MaxStdinBytes) + 16<<10),
@@ -321,5 +320,3 @@ func (a *app) close() {
 		a.closers[i]()
 	}
 }
-
-var _ sandbox.Checker = (*bwrap.Runtime)(nil)

@@ -99,7 +99,7 @@ func applyEnv(cfg *config.Config, env envFunc) error {
 	ints := map[string]*int{
 		"RUNBLOCK_MAX_CONCURRENT": &cfg.MaxConcurrent,
 		"RUNBLOCK_MAX_QUEUE":      &cfg.MaxQueue,
-		"RUNBLOCK_UID_BASE":       &cfg.Sandbox.UIDBase,
+		"RUNBLOCK_UID_BASE":       &cfg.Sandbox.Bwrap.UIDBase,
 	}
 	for name, dst := range ints {
 		if v := env(name); v != "" {

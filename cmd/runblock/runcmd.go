@@ -53,6 +53,7 @@ func runCmd(ctx context.Context, args []string, env envFunc, stdin io.Reader, st
 	if err != nil {
 		return err
 	}
+	defer rt.Close()
 	svc, err := newExecService(rt, cfg, log)
 	if err != nil {
 		return err

@@ -42,15 +42,27 @@ type Limits struct {
 	MaxTimeoutSecs int      `json:"max_timeout_seconds"` // the largest timeout a request may ask for
 }
 
-// Sandbox selects and configures the runtime.
+// Sandbox selects the runtime (the front door's backend) and configures it.
 type Sandbox struct {
-	Runtime      string `json:"runtime"` // bwrap
-	BwrapPath    string `json:"bwrap_path"`
-	WorkDir      string `json:"work_dir"`
-	UIDBase      int    `json:"uid_base"`
-	CgroupParent string `json:"cgroup_parent"`
+	Runtime string `json:"runtime"` // bwrap
+	Bwrap   Bwrap  `json:"bwrap"`   // settings only the bwrap runtime reads
 	// AllowWeak serves even when the host can't isolate fully. Never in production.
 	AllowWeak bool `json:"allow_weak"`
+
+	// The bwrap settings' old place, still read (with a deprecation note;
+	// see Notes) and moved into Bwrap by Parse.
+	OldBwrapPath    string `json:"bwrap_path,omitempty"`
+	OldWorkDir      string `json:"work_dir,omitempty"`
+	OldUIDBase      int    `json:"uid_base,omitempty"`
+	OldCgroupParent string `json:"cgroup_parent,omitempty"`
+}
+
+// Bwrap configures the bubblewrap runtime.
+type Bwrap struct {
+	Path         string `json:"path"`
+	WorkDir      string `json:"work_dir"` // default /tmp/runblock-boxes
+	UIDBase      int    `json:"uid_base"`
+	CgroupParent string `json:"cgroup_parent"`
 }
 
 // Auth says how callers are identified (see internal/auth).
@@ -126,7 +138,12 @@ type Config struct {
 	ContentDir string     `json:"content_dir"`
 	Store      Store      `json:"store"`
 	Validation Validation `json:"validation"`
+
+	notes []string // deprecations met while parsing; see Notes
 }
+
+// Notes are deprecation messages for the operator (logged at start).
+func (c *Config) Notes() []string { return c.notes }
 
 // Default returns the seed's settings.
 func Default() Config {
@@ -136,10 +153,8 @@ func Default() Config {
 		LogLevel:  "info",
 		LogFormat: "text",
 		Sandbox: Sandbox{
-			Runtime:      "bwrap",
-			BwrapPath:    "/usr/bin/bwrap",
-			UIDBase:      61000,
-			CgroupParent: "runblock",
+			Runtime: "bwrap",
+			Bwrap:   Bwrap{Path: "/usr/bin/bwrap", UIDBase: 61000, CgroupParent: "runblock"},
 		},
 		Limits: Limits{
 			MemoryMB: 128, CPUs: 0.5, Timeout: Duration{30 * time.Second}, Pids: 64,
@@ -193,7 +208,23 @@ func (c *Config) Parse(r io.Reader) error {
 	if err := dec.Decode(c); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
+	c.moveDeprecated()
 	return nil
+}
+
+// moveDeprecated takes settings from their old keys to their new ones.
+func (c *Config) moveDeprecated() {
+	sb := &c.Sandbox
+	move := func(old, now string, set bool, apply func()) {
+		if set {
+			apply()
+			c.notes = append(c.notes, fmt.Sprintf("config: %s is deprecated; use %s", old, now))
+		}
+	}
+	move("sandbox.bwrap_path", "sandbox.bwrap.path", sb.OldBwrapPath != "", func() { sb.Bwrap.Path, sb.OldBwrapPath = sb.OldBwrapPath, "" })
+	move("sandbox.work_dir", "sandbox.bwrap.work_dir", sb.OldWorkDir != "", func() { sb.Bwrap.WorkDir, sb.OldWorkDir = sb.OldWorkDir, "" })
+	move("sandbox.uid_base", "sandbox.bwrap.uid_base", sb.OldUIDBase != 0, func() { sb.Bwrap.UIDBase, sb.OldUIDBase = sb.OldUIDBase, 0 })
+	move("sandbox.cgroup_parent", "sandbox.bwrap.cgroup_parent", sb.OldCgroupParent != "", func() { sb.Bwrap.CgroupParent, sb.OldCgroupParent = sb.OldCgroupParent, "" })
 }
 
 // FieldError names the setting that is wrong.
@@ -226,8 +257,8 @@ func (c *Config) Validate() error {
 	if c.Sandbox.Runtime != "bwrap" {
 		bad("sandbox.runtime", "unknown runtime %q (available: bwrap)", c.Sandbox.Runtime)
 	}
-	if c.Sandbox.UIDBase < 1000 {
-		bad("sandbox.uid_base", "must be an unprivileged uid ≥ 1000, not %d", c.Sandbox.UIDBase)
+	if c.Sandbox.Runtime == "bwrap" && c.Sandbox.Bwrap.UIDBase < 1000 {
+		bad("sandbox.bwrap.uid_base", "must be an unprivileged uid ≥ 1000, not %d", c.Sandbox.Bwrap.UIDBase)
 	}
 	l := c.Limits
 	if l.MemoryMB < 16 {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"sync"
@@ -38,15 +37,12 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	}
 	col := newCollector()
 	// The request context ends when the client goes away, which cancels the
-	// run; the registry lets the owner cancel it from another request too.
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	unregister := func() {}
-	out, err := s.Exec.Run(ctx, caller(who), req, execute.IO{Stdout: col.stream(0), Stderr: col.stream(1), OnStart: func(o execute.Outcome) {
+	// run; the run's handle is registered so the owner can stop it from
+	// another request too.
+	run := s.Exec.Start(r.Context(), caller(who), req, execute.IO{Stdout: col.stream(0), Stderr: col.stream(1), OnStart: func(o execute.Outcome) {
 		col.limit(outputBound(o.Limits))
-		unregister = s.Registry.Add(execute.NewLive(o.ID, who.UserID, nil, cancel))
-	}})
-	unregister()
+	}}, false)
+	out, err := run.Wait()
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -24,36 +24,17 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	q := newEventQueue(cancel)
 	stdout := &streamWriter{typ: "output", q: q}
 	stderr := &streamWriter{typ: "error", q: q}
-	var input *execute.InputQueue
-	if req.Stdin == nil {
-		input = execute.NewInputQueue(s.Exec.MaxStdinBytes())
-	}
-	started := make(chan execute.Outcome, 1)
-	var unregister func()
-	finished := make(chan runEnd, 1)
-	go func() {
-		rio := execute.IO{Stdout: stdout, Stderr: stderr, OnStart: func(o execute.Outcome) {
-			q.limit(outputBound(o.Limits))
-			unregister = s.Registry.Add(execute.NewLive(o.ID, who.UserID, input, cancel))
-			started <- o
-		}}
-		if input != nil {
-			rio.Stdin = input
-		}
-		out, err := s.Exec.Run(ctx, caller(who), req, rio)
-		if input != nil {
-			input.Close() // unblocks the sandbox's stdin pump
-		}
-		finished <- runEnd{out, err}
-	}()
-
-	start, err := awaitStart(started, finished)
-	if err != nil {
+	run := s.Exec.Start(ctx, caller(who), req, execute.IO{Stdout: stdout, Stderr: stderr, OnStart: func(o execute.Outcome) {
+		q.limit(outputBound(o.Limits))
+	}}, true)
+	<-run.Started()
+	start, ok := run.StartInfo()
+	if !ok {
 		// Refused before a sandbox was assigned: an ordinary JSON error.
+		_, err := run.Wait()
 		s.writeError(w, r, err)
 		return
 	}
-	defer func() { unregister() }()
 
 	rc := http.NewResponseController(w)
 	h := w.Header()
@@ -71,44 +52,19 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		pump(w, rc, q, r.Context().Done(), s.StreamWriteTimeout)
 		// A client that went away, stopped reading or fell too far behind
 		// has no use for the rest of the run.
-		cancel()
+		run.Cancel()
 	}()
 	s.metrics.streams.Inc()
 	defer s.metrics.streams.Dec()
-	d := <-finished
-	if d.err == nil {
-		s.metrics.observe(d.out)
+	out, err := run.Wait()
+	if err == nil {
+		s.metrics.observe(out)
 	}
 	stdout.flush()
 	stderr.flush()
-	q.push(s.completeEvent(r, d.out, d.err))
+	q.push(s.completeEvent(r, out, err))
 	q.close()
 	<-pumpDone
-}
-
-// runEnd is what Exec.Run returned.
-type runEnd struct {
-	out execute.Outcome
-	err error
-}
-
-// awaitStart waits until the run starts or ends without starting. A fast run
-// can have both ready by the time we look, and select picks at random: a
-// ready start must win, or a successful run is answered as a refusal and
-// never unregistered. The end taken in that case is put back for the caller.
-func awaitStart(started <-chan execute.Outcome, finished chan runEnd) (execute.Outcome, error) {
-	select {
-	case o := <-started:
-		return o, nil
-	case d := <-finished:
-		select {
-		case o := <-started:
-			finished <- d
-			return o, nil
-		default:
-			return execute.Outcome{}, d.err
-		}
-	}
 }
 
 func (s *Server) completeEvent(r *http.Request, o execute.Outcome, err error) event {

@@ -21,6 +21,9 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 	}
 	limits := req.Limits.Merge(r.cfg.Defaults)
 	uid, err := r.acquire(ctx)
+	if errors.Is(err, sandbox.ErrBusy) {
+		return sandbox.Result{}, err
+	}
 	if err != nil {
 		return sandbox.Result{Status: sandbox.StatusCancelled, Stage: sandbox.StageRun, ExitCode: -1}, nil
 	}
