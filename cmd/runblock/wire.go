@@ -11,6 +11,7 @@ import (
 	"github.com/runblock/runblock/internal/ratelimit"
 	"github.com/runblock/runblock/internal/sandbox/bwrap"
 	"github.com/runblock/runblock/internal/sandbox/frontdoor"
+	"github.com/runblock/runblock/internal/validate"
 )
 
 // newRuntime opens the front door over the configured sandbox runtime.
@@ -24,7 +25,11 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 		// sandbox uids can't traverse.
 		bw.WorkDir = filepath.Join("/tmp", "runblock-boxes")
 	}
-	return frontdoor.Open(ctx, frontdoor.Options{
+	runWarm := 0
+	if !cfg.Sandbox.ColdStarts {
+		runWarm = warmRuns(cfg)
+	}
+	fd, err := frontdoor.Open(ctx, frontdoor.Options{
 		Runtime: cfg.Sandbox.Runtime,
 		Bwrap: bwrap.Config{
 			BwrapPath: bw.Path, WorkDir: bw.WorkDir, UIDBase: bw.UIDBase, CgroupParent: bw.CgroupParent,
@@ -33,10 +38,27 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 		MaxConcurrent: cfg.MaxConcurrent,
 		MaxQueue:      cfg.MaxQueue,
 		QueueWait:     cfg.QueueWait.Duration,
-		WarmSlots:     warmCheckers,
+		WarmSlots:     warmCheckers + runWarm,
 		Logger:        log,
 	})
+	if err != nil || runWarm == 0 {
+		return fd, err
+	}
+	// Python runs start on sandboxes set up ahead: one per admission slot
+	// (a burst of that many starts warm) and one per library flavour.
+	err = fd.EnableRunPool(frontdoor.RunPoolOptions{
+		Languages: []string{"python"}, Budget: runWarm, PlainSize: cfg.MaxConcurrent, LibSize: 1,
+		Wrappers: []string{validate.GuardFileName, validate.GuardFileName + "c"},
+	})
+	if err != nil {
+		fd.Close()
+		return nil, err
+	}
+	return fd, nil
 }
+
+// warmRuns is how many idle run sandboxes may wait at once.
+func warmRuns(cfg config.Config) int { return cfg.MaxConcurrent + 2 }
 
 // warmCheckers is how many Python policy checkers wait pre-started.
 const warmCheckers = 2

@@ -48,6 +48,9 @@ type Sandbox struct {
 	Bwrap   Bwrap  `json:"bwrap"`   // settings only the bwrap runtime reads
 	// AllowWeak serves even when the host can't isolate fully. Never in production.
 	AllowWeak bool `json:"allow_weak"`
+	// ColdStarts turns the warm pool of run sandboxes off: every run then
+	// starts its sandbox and interpreter from nothing.
+	ColdStarts bool `json:"cold_starts"`
 
 	// The bwrap settings' old place, still read (with a deprecation note;
 	// see Notes) and moved into Bwrap by Parse.

@@ -35,6 +35,7 @@ type FrontDoor struct {
 	log     *slog.Logger
 	mu      sync.Mutex
 	pools   []*pool
+	runPool *runPool // nil: every run starts cold
 }
 
 // New returns a front door over cfg.Backend.
@@ -97,6 +98,14 @@ func (f *FrontDoor) Run(ctx context.Context, req sandbox.Request) (sandbox.Resul
 	if w := f.takeWarm(req); w != nil {
 		return w.use(ctx, req)
 	}
+	f.mu.Lock()
+	rp := f.runPool
+	f.mu.Unlock()
+	if rp != nil {
+		if res, ok, err := rp.run(ctx, req); ok {
+			return res, err
+		}
+	}
 	return f.backend.Run(ctx, req)
 }
 
@@ -120,7 +129,12 @@ func (f *FrontDoor) Close() error {
 	f.mu.Lock()
 	pools := f.pools
 	f.pools = nil
+	rp := f.runPool
+	f.runPool = nil
 	f.mu.Unlock()
+	if rp != nil {
+		rp.close()
+	}
 	for _, p := range pools {
 		p.close()
 	}

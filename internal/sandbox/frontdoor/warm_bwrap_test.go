@@ -1,0 +1,209 @@
+package frontdoor_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/runblock/runblock/internal/config"
+	"github.com/runblock/runblock/internal/sandbox"
+	"github.com/runblock/runblock/internal/sandbox/bwrap"
+	"github.com/runblock/runblock/internal/sandbox/frontdoor"
+	"github.com/runblock/runblock/internal/sandbox/sandboxtest"
+)
+
+// These run real bubblewrap sandboxes (as root; the runtime drops to
+// leased uids itself).
+
+type doorOpts struct {
+	concurrent, queue int
+	wait              time.Duration
+	budget            int
+	waitForWarm       bool
+	log               *slog.Logger
+	backend           func(*bwrap.Runtime) sandbox.Runtime
+}
+
+func openDoor(t *testing.T, o doorOpts) *frontdoor.FrontDoor {
+	t.Helper()
+	if o.concurrent == 0 {
+		o.concurrent = 8
+	}
+	if o.wait == 0 {
+		o.wait = time.Minute
+	}
+	if o.budget == 0 {
+		o.budget = 4
+	}
+	rt, err := bwrap.New(context.Background(), bwrap.Config{Slots: o.concurrent + o.budget + 4, Logger: o.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var backend sandbox.Runtime = rt
+	if o.backend != nil {
+		backend = o.backend(rt)
+	}
+	f, err := frontdoor.New(frontdoor.Config{Backend: backend, Admitter: frontdoor.NewSimpleAdmitter(o.concurrent, o.queue, 4, o.wait), Logger: o.log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.EnableRunPool(frontdoor.RunPoolOptions{Languages: []string{"python"}, Budget: o.budget, WaitForWarm: o.waitForWarm}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.Close(); rt.Close() })
+	return f
+}
+
+// asRuns admits the suite's sandboxes as runs (without a ticket the front
+// door treats them as probes, which have a small reserve).
+type asRuns struct{ f *frontdoor.FrontDoor }
+
+func (a asRuns) Run(ctx context.Context, req sandbox.Request) (sandbox.Result, error) {
+	return a.f.Run(frontdoor.WithTicket(ctx, frontdoor.Ticket{Kind: frontdoor.KindRun}), req)
+}
+
+// The conformance suite through the front door: every Python run on a warm
+// sandbox (the run waits for its pool), and through the cold path.
+func TestConformanceWarm(t *testing.T) {
+	langs := config.DefaultLanguages()
+	sandboxtest.Run(t, asRuns{openDoor(t, doorOpts{waitForWarm: true})}, sandboxtest.Languages{Python: langs["python"], C: langs["c"]})
+}
+
+func runPy(t *testing.T, f *frontdoor.FrontDoor, code string, lim sandbox.Limits) (sandbox.Result, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	res, err := asRuns{f}.Run(context.Background(), sandbox.Request{
+		Language: config.DefaultLanguages()["python"], Files: []sandbox.File{{Content: []byte(code)}},
+		Stdout: &out, Stderr: &errb, Limits: lim,
+	})
+	if err != nil {
+		t.Fatalf("run: %v", err)
+	}
+	return res, out.String(), errb.String()
+}
+
+// Two consecutive runs on pooled sandboxes see nothing of each other:
+// files, environment, processes, patched modules.
+func TestWarmRunsAreIsolated(t *testing.T) {
+	f := openDoor(t, doorOpts{waitForWarm: true, budget: 1})
+	token := sandboxtest.UniqueToken()
+	a := fmt.Sprintf(`import os, json, sys, subprocess
+open("/tmp/left-behind", "w").write("a")
+os.environ["RUN_A"] = "1"
+json.dumps = lambda *a, **k: "patched"
+sys.modules["json"].marker = "a"
+subprocess.Popen(["/bin/sh", "-c", "exec -a %s sleep 600"], start_new_session=True)
+print("pid", os.getpid(), json.dumps(1))
+`, token)
+	res, out, stderr := runPy(t, f, a, sandbox.Limits{})
+	if res.Status != sandbox.StatusSuccess || !strings.Contains(out, "patched") {
+		t.Fatalf("run A: %+v %q %q", res, out, stderr)
+	}
+	sandboxtest.AssertNoProcess(t, token)
+	b := `import os, json, sys
+print(os.path.exists("/tmp/left-behind"), "RUN_A" in os.environ, json.dumps(1), hasattr(json, "marker"), sys.argv, __name__)
+print(sorted(p for p in os.listdir("/proc") if p.isdigit()))
+`
+	res, out, stderr = runPy(t, f, b, sandbox.Limits{})
+	if res.Status != sandbox.StatusSuccess {
+		t.Fatalf("run B: %+v %q", res, stderr)
+	}
+	lines := strings.Split(strings.TrimSpace(out), "\n")
+	if lines[0] != "False False 1 False ['main.py'] __main__" {
+		t.Fatalf("run B saw run A: %q", lines[0])
+	}
+	// PID 1 (bwrap) and the program: nothing of A's sleeper.
+	if strings.Count(lines[1], "'") != 4 {
+		t.Fatalf("run B sees processes %s", lines[1])
+	}
+}
+
+// The program gets its whole memory limit on top of what the warm start
+// (and the preloaded libraries) took, and memory_peak_bytes is its own.
+func TestWarmMemoryLimitIsTheProgramsOwn(t *testing.T) {
+	f := openDoor(t, doorOpts{waitForWarm: true, budget: 2})
+	lim := sandbox.Limits{MemoryBytes: 128 << 20, WallTime: 30 * time.Second}
+	for _, pre := range []string{"", "import numpy\n"} {
+		res, _, stderr := runPy(t, f, pre+"b = bytearray(112 << 20)\nb[::4096] = b'x' * len(b[::4096])\nprint('ok')", lim)
+		if res.Status != sandbox.StatusSuccess {
+			t.Fatalf("%q 112 MB: %+v %s", pre, res, stderr)
+		}
+		if res.MemoryPeak < 112<<20 || res.MemoryPeak > 128<<20 {
+			t.Fatalf("%q memory peak %d MB, want the program's ~112 MB", pre, res.MemoryPeak>>20)
+		}
+		res, _, _ = runPy(t, f, pre+"b = bytearray(130 << 20)\nb[::4096] = b'x' * len(b[::4096])\nprint('ok')", lim)
+		if res.Status != sandbox.StatusMemoryLimit {
+			t.Fatalf("%q 130 MB: %+v", pre, res)
+		}
+	}
+}
+
+// prestartFails is a backend whose warm starts fail (cold runs work).
+type prestartFails struct{ *bwrap.Runtime }
+
+func (prestartFails) Prestart(context.Context, sandbox.Request, int64) (sandbox.Held, error) {
+	return nil, errors.New("broken on purpose")
+}
+
+func TestBrokenWarmPoolDegradesToColdStarts(t *testing.T) {
+	var logs syncBuffer
+	f := openDoor(t, doorOpts{log: slog.New(slog.NewTextHandler(&logs, nil)), backend: func(rt *bwrap.Runtime) sandbox.Runtime { return prestartFails{rt} }})
+	for i := 0; i < 3; i++ {
+		res, out, stderr := runPy(t, f, "print('cold')", sandbox.Limits{})
+		if res.Status != sandbox.StatusSuccess || out != "cold\n" {
+			t.Fatalf("run %d: %+v %q %q", i, res, out, stderr)
+		}
+	}
+	for !strings.Contains(logs.String(), "requests start cold") {
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A burst larger than the pool is served: the runs beyond it queue for a
+// slot and start cold or warm; none is refused within queue_wait.
+func TestBurstLargerThanPool(t *testing.T) {
+	f := openDoor(t, doorOpts{concurrent: 2, queue: 16, wait: 2 * time.Minute, budget: 2})
+	var wg sync.WaitGroup
+	errs := make(chan error, 12)
+	for i := 0; i < 12; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			var out bytes.Buffer
+			res, err := asRuns{f}.Run(context.Background(), sandbox.Request{
+				Language: config.DefaultLanguages()["python"], Files: []sandbox.File{{Content: []byte(fmt.Sprintf("print(%d)", i))}}, Stdout: &out,
+			})
+			if err != nil || res.Status != sandbox.StatusSuccess || out.String() != fmt.Sprintf("%d\n", i) {
+				errs <- fmt.Errorf("run %d: %v %+v %q", i, err, res, out.String())
+			}
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
+}
