@@ -35,11 +35,13 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 			BwrapPath: bw.Path, WorkDir: bw.WorkDir, UIDBase: bw.UIDBase, CgroupParent: bw.CgroupParent,
 			Defaults: cfg.SandboxLimits(), AllowWeak: cfg.Sandbox.AllowWeak,
 		},
-		MaxConcurrent: cfg.MaxConcurrent,
-		MaxQueue:      cfg.MaxQueue,
-		QueueWait:     cfg.QueueWait.Duration,
-		WarmSlots:     warmCheckers + runWarm,
-		Logger:        log,
+		MaxConcurrent:  cfg.Concurrency(),
+		MaxQueue:       cfg.MaxQueue,
+		QueueWait:      cfg.QueueWait.Duration,
+		PerUserRunning: cfg.MaxRunningPerUser,
+		PerUserWaiting: cfg.MaxWaitingPerUser,
+		WarmSlots:      warmCheckers + runWarm,
+		Logger:         log,
 	})
 	if err != nil || runWarm == 0 {
 		return fd, err
@@ -47,7 +49,7 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 	// Python runs start on sandboxes set up ahead: one per admission slot
 	// (a burst of that many starts warm) and one per library flavour.
 	err = fd.EnableRunPool(frontdoor.RunPoolOptions{
-		Languages: []string{"python"}, Budget: runWarm, PlainSize: cfg.MaxConcurrent, LibSize: 1,
+		Languages: []string{"python"}, Budget: runWarm, PlainSize: cfg.Concurrency(), LibSize: 1,
 		Wrappers: []string{validate.GuardFileName, validate.GuardFileName + "c"},
 	})
 	if err != nil {
@@ -58,7 +60,7 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 }
 
 // warmRuns is how many idle run sandboxes may wait at once.
-func warmRuns(cfg config.Config) int { return cfg.MaxConcurrent + 2 }
+func warmRuns(cfg config.Config) int { return cfg.Concurrency() + 2 }
 
 // warmCheckers is how many Python policy checkers wait pre-started.
 const warmCheckers = 2
@@ -79,7 +81,7 @@ func newExecService(rt *frontdoor.FrontDoor, cfg config.Config, log *slog.Logger
 		MaxTimeout:    secondsOf(cfg.Limits.MaxTimeoutSecs),
 		MaxCodeBytes:  cfg.MaxCodeBytes,
 		MaxStdinBytes: cfg.MaxStdinBytes,
-		MaxConcurrent: cfg.MaxConcurrent,
+		MaxConcurrent: cfg.Concurrency(),
 		MaxQueue:      cfg.MaxQueue,
 		QueueWait:     cfg.QueueWait.Duration,
 		CheckFactor:   cfg.RateLimit.CheckMultiplier,

@@ -125,7 +125,7 @@ type Config struct {
 	LogFormat       string                      `json:"log_format"` // text or json
 	Sandbox         Sandbox                     `json:"sandbox"`
 	Limits          Limits                      `json:"limits"`
-	MaxConcurrent   int                         `json:"max_concurrent"` // runs executing at once
+	MaxConcurrent   int                         `json:"max_concurrent"` // runs executing at once; 0: sized from the machine (see Concurrency)
 	MaxQueue        int                         `json:"max_queue"`      // runs waiting for a slot; beyond → 503
 	QueueWait       Duration                    `json:"queue_wait"`     // longest wait for a slot
 	MaxCodeBytes    int                         `json:"max_code_bytes"`
@@ -135,6 +135,12 @@ type Config struct {
 	Auth            Auth                        `json:"auth"`
 	RateLimit       RateLimit                   `json:"rate_limit"`
 	CORS            CORS                        `json:"cors"`
+
+	// Fairness in the queue, per user: runs holding a slot and runs
+	// waiting; a new run past the waiting ones replaces the oldest waiting.
+	MaxRunningPerUser int `json:"max_running_per_user"`
+	MaxWaitingPerUser int `json:"max_waiting_per_user"`
+
 	// RedisURL (redis://host:port/db) is shared by all replicas: rate limits
 	// and the relay that routes input/cancel to the replica holding a run.
 	RedisURL   string     `json:"redis_url"`
@@ -163,9 +169,9 @@ func Default() Config {
 			MemoryMB: 128, CPUs: 0.5, Timeout: Duration{30 * time.Second}, Pids: 64,
 			OutputChars: 10000, TmpMB: 16, MaxTimeoutSecs: 30,
 		},
-		MaxConcurrent:   4,
-		MaxQueue:        32,
-		QueueWait:       Duration{10 * time.Second},
+		MaxConcurrent:   0, // sized from the machine
+		MaxQueue:        256,
+		QueueWait:       Duration{2 * time.Minute},
 		MaxCodeBytes:    64 << 10,
 		MaxStdinBytes:   64 << 10,
 		ShutdownTimeout: Duration{10 * time.Second},
@@ -173,6 +179,10 @@ func Default() Config {
 		ContentDir:      "content",
 		Store:           Store{Retention: Duration{90 * 24 * time.Hour}},
 		Validation:      Validation{ExecutePolicy: "strict", DefaultPolicy: "strict"},
+
+		MaxRunningPerUser: 1,
+		MaxWaitingPerUser: 1,
+
 		RateLimit: RateLimit{
 			Period: Duration{time.Minute},
 			// The seed's 10 per minute per user; anonymous callers share an
@@ -285,8 +295,14 @@ func (c *Config) Validate() error {
 	if l.TmpMB < 1 {
 		bad("limits.tmp_mb", "must be at least 1")
 	}
-	if c.MaxConcurrent < 1 {
-		bad("max_concurrent", "must be at least 1")
+	if c.MaxConcurrent < 0 {
+		bad("max_concurrent", "must not be negative (0 sizes it from the machine)")
+	}
+	if c.MaxRunningPerUser < 1 {
+		bad("max_running_per_user", "must be at least 1")
+	}
+	if c.MaxWaitingPerUser < 1 {
+		bad("max_waiting_per_user", "must be at least 1")
 	}
 	if c.MaxQueue < 0 {
 		bad("max_queue", "must not be negative")

@@ -3,12 +3,14 @@ package execute
 import (
 	"context"
 	"sync"
+	"time"
 )
 
 // RunHandle is one live run, from admission to its end: both HTTP handlers
 // drive runs through it, and the service registers it (for input and Stop
 // from other requests) while the program runs.
 type RunHandle struct {
+	id      string
 	cancel  context.CancelFunc
 	input   *InputQueue // nil unless the run is interactive
 	started chan struct{}
@@ -23,20 +25,38 @@ type RunHandle struct {
 
 // Start admits and runs req in the background and returns at once. With
 // interactive set (and no stdin in req), the program's stdin is fed through
-// Input. Cancel (or ctx ending) stops the run.
+// Input. Cancel (or ctx ending) stops the run. The run's id is rio.ID (a new
+// one when empty), so callbacks can name the run before it starts.
 func (s *Service) Start(ctx context.Context, who Caller, req Request, rio IO, interactive bool) *RunHandle {
 	ctx, cancel := context.WithCancel(ctx)
-	h := &RunHandle{cancel: cancel, started: make(chan struct{}), done: make(chan struct{})}
+	if rio.ID == "" {
+		rio.ID = NewID()
+	}
+	h := &RunHandle{id: rio.ID, cancel: cancel, started: make(chan struct{}), done: make(chan struct{})}
 	if interactive && req.Stdin == nil {
 		h.input = NewInputQueue(s.MaxStdinBytes())
 		rio.Stdin = h.input
 	}
+	// Registered from the moment it queues (Stop must reach a waiting run)
+	// or starts; both callbacks run on Run's goroutine.
 	unregister := func() {}
+	registered := false
+	register := func() {
+		if s.reg != nil && !registered {
+			registered = true
+			unregister = s.reg.Add(NewLive(h.id, who.UserID, h.input, cancel))
+		}
+	}
+	onQueued := rio.OnQueued
+	rio.OnQueued = func(pos int, eta time.Duration) {
+		register()
+		if onQueued != nil {
+			onQueued(pos, eta)
+		}
+	}
 	onStart := rio.OnStart
 	rio.OnStart = func(o Outcome) {
-		if s.reg != nil {
-			unregister = s.reg.Add(NewLive(o.ID, who.UserID, h.input, cancel))
-		}
+		register()
 		if onStart != nil {
 			onStart(o)
 		}
@@ -76,11 +96,8 @@ func (h *RunHandle) StartInfo() (Outcome, bool) {
 	return h.start, h.didStart
 }
 
-// ID is the run's id once started ("" before).
-func (h *RunHandle) ID() string {
-	o, _ := h.StartInfo()
-	return o.ID
-}
+// ID is the run's id, given before it queues.
+func (h *RunHandle) ID() string { return h.id }
 
 // Done is closed when the run has ended.
 func (h *RunHandle) Done() <-chan struct{} { return h.done }

@@ -115,7 +115,7 @@ func (s *Service) recordRejected(ctx context.Context, who Caller, p Prepared, wh
 	}
 	now := s.now()
 	sum := sha256.Sum256([]byte(p.Code))
-	e := &store.Execution{ID: newID(), UserID: who.UserID, Language: p.Language, Environment: p.Environment,
+	e := &store.Execution{ID: NewID(), UserID: who.UserID, Language: p.Language, Environment: p.Environment,
 		Status: store.StatusRejected, Code: codePrefix(p.Code, rejectedCodePrefix), CodeSHA256: hex.EncodeToString(sum[:]),
 		ContentID: p.ContentID, CodeBlockID: p.CodeBlockID, ErrorOutput: why, CreatedAt: now, FinishedAt: &now}
 	if err := s.rec.CreateExecution(context.WithoutCancel(ctx), e); err != nil {

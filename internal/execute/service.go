@@ -114,6 +114,9 @@ type IO struct {
 	Stdin          io.Reader
 	OnStart        func(o Outcome) // ID, StartedAt, Quota, Warnings are set
 	OnQueued       func(position int, eta time.Duration)
+	// ID, when set, is the run's id (Start gives a run its id before it
+	// queues, so a queued run can be found and stopped); else Run makes one.
+	ID string
 }
 
 // Outcome is a finished run.
@@ -149,7 +152,9 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 			return Outcome{}, s.reject(ctx, who, p, res)
 		}
 	}
-	ctx, release, err := s.door.Enter(ctx, frontdoor.Ticket{User: who.quotaKey(), Kind: frontdoor.KindRun}, rio.OnQueued)
+	// Fairness keys on the user, not the quota key: anonymous learners
+	// behind one school address share a quota but each get their place.
+	ctx, release, err := s.door.Enter(ctx, frontdoor.Ticket{User: who.UserID, Kind: frontdoor.KindRun}, rio.OnQueued)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -166,7 +171,11 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 		return Outcome{}, err
 	}
 
-	o := Outcome{ID: newID(), Language: p.Language, Environment: p.Environment, Warnings: p.Warnings, StartedAt: s.now(), Limits: p.Limits, Quota: quota}
+	id := rio.ID
+	if id == "" {
+		id = NewID()
+	}
+	o := Outcome{ID: id, Language: p.Language, Environment: p.Environment, Warnings: p.Warnings, StartedAt: s.now(), Limits: p.Limits, Quota: quota}
 	stdin := rio.Stdin
 	if stdin == nil && p.Stdin != nil {
 		stdin = strings.NewReader(*p.Stdin)
@@ -240,7 +249,12 @@ func (s *Service) Busy() (running, waiting int) {
 	return st.Running, st.Waiting
 }
 
-func newID() string {
+// Queue describes the admission queue (depth, drain rate) for readiness
+// and metrics: what an autoscaler watches.
+func (s *Service) Queue() frontdoor.AdmitStats { return s.door.Admitter().Stats() }
+
+// NewID makes a run id (time-ordered).
+func NewID() string {
 	if id, err := uuid.NewV7(); err == nil {
 		return id.String()
 	}

@@ -3,16 +3,20 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
+	"sync"
+	"time"
 
-	"github.com/runblock/runblock/internal/apperr"
 	"github.com/runblock/runblock/internal/execute"
-	"github.com/runblock/runblock/internal/sandbox"
 )
 
 // handleStream runs code and streams its output as Server-Sent Events while
-// it runs: start, output/error chunks as the program writes them, and
-// exactly one complete, always last.
+// it runs: queued (the run's place while it waits for a sandbox), start,
+// output/error chunks as the program writes them, and exactly one complete,
+// always last. A refusal before the run queues or starts is an ordinary
+// JSON error; once it has queued, the stream is open and every later end
+// (started or not) is a complete event.
 func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	var req execute.Request
 	who, ok := s.identifyAndDecode(w, r, &req)
@@ -24,16 +28,45 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	q := newEventQueue(cancel)
 	stdout := &streamWriter{typ: "output", q: q}
 	stderr := &streamWriter{typ: "error", q: q}
-	run := s.Exec.Start(ctx, caller(who), req, execute.IO{Stdout: stdout, Stderr: stderr, OnStart: func(o execute.Outcome) {
-		q.limit(outputBound(o.Limits))
-	}}, true)
-	<-run.Started()
-	start, ok := run.StartInfo()
-	if !ok {
-		// Refused before a sandbox was assigned: an ordinary JSON error.
-		_, err := run.Wait()
-		s.writeError(w, r, err)
-		return
+	// The id is known before the run queues so that the queued events carry
+	// it and Stop (POST /executions/{id}/cancel) reaches a waiting run.
+	id := execute.NewID()
+	queued := make(chan struct{})
+	var queuedOnce sync.Once
+	rio := execute.IO{ID: id, Stdout: stdout, Stderr: stderr,
+		// Both callbacks run on the run's goroutine, in order, before the
+		// program starts: queued events always precede start, and start
+		// precedes any output.
+		OnQueued: func(pos int, eta time.Duration) {
+			q.pushQueued(event{Type: "queued", ID: id, Position: ptr(pos), EstimatedWait: ptr(math.Round(eta.Seconds()*10) / 10)})
+			queuedOnce.Do(func() { close(queued) })
+		},
+		OnStart: func(o execute.Outcome) {
+			q.limit(outputBound(o.Limits))
+			q.push(event{Type: "start", ID: o.ID, Timestamp: fmt.Sprintf("%.3f", float64(o.StartedAt.UnixMilli())/1000),
+				Environment: o.Environment, Language: o.Language, Warnings: o.Warnings})
+		},
+	}
+	run := s.Exec.Start(ctx, caller(who), req, rio, true)
+	select {
+	case <-run.Started():
+	case <-queued:
+	}
+	waited := false
+	select {
+	case <-queued:
+		waited = true
+	default:
+	}
+	if !waited {
+		start, ok := run.StartInfo()
+		if !ok {
+			// Refused before it queued or started: an ordinary JSON error.
+			_, err := run.Wait()
+			s.writeError(w, r, err)
+			return
+		}
+		setHeaders(w, execute.QuotaHeaders(start.Quota))
 	}
 
 	rc := http.NewResponseController(w)
@@ -41,17 +74,14 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
-	setHeaders(w, execute.QuotaHeaders(start.Quota))
 	w.WriteHeader(http.StatusOK)
-	q.push(event{Type: "start", ID: start.ID, Timestamp: fmt.Sprintf("%.3f", float64(start.StartedAt.UnixMilli())/1000),
-		Environment: start.Environment, Language: start.Language, Warnings: start.Warnings})
 
 	pumpDone := make(chan struct{})
 	go func() {
 		defer close(pumpDone)
 		pump(w, rc, q, r.Context().Done(), s.StreamWriteTimeout)
 		// A client that went away, stopped reading or fell too far behind
-		// has no use for the rest of the run.
+		// has no use for the rest of the run, nor for its place in line.
 		run.Cancel()
 	}()
 	s.metrics.streams.Inc()
@@ -59,6 +89,9 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	out, err := run.Wait()
 	if err == nil {
 		s.metrics.observe(out)
+	}
+	if out.ID == "" {
+		out.ID = id
 	}
 	stdout.flush()
 	stderr.flush()
@@ -69,12 +102,12 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) completeEvent(r *http.Request, o execute.Outcome, err error) event {
 	if err != nil {
-		if apperr.KindOf(err) == apperr.Internal {
-			s.Logger.ErrorContext(r.Context(), "stream run failed", "err", err, "request_id", requestID(r.Context()))
+		f := s.streamFailure(r, err)
+		ev := event{Type: "complete", ID: o.ID, Status: f.status, Error: &f.message, Code: f.code, ExecutionTime: ptr(0.0), Truncated: ptr(false)}
+		if f.retryAfter > 0 {
+			ev.RetryAfter = ptr(int(math.Ceil(f.retryAfter.Seconds())))
 		}
-		msg := "internal error (request id " + requestID(r.Context()) + ")"
-		zero, f := 0.0, false
-		return event{Type: "complete", ID: o.ID, Status: string(sandbox.StatusError), Error: &msg, ExecutionTime: &zero, Truncated: &f}
+		return ev
 	}
 	res := o.Result
 	ev := event{

@@ -26,16 +26,20 @@ type Ticket struct {
 
 // AdmitStats describe the queue for metrics and /readyz.
 type AdmitStats struct {
+	Slots     int // runs and checks at once
 	Running   int
 	Waiting   int
-	DrainRate float64 // slots released per second, recently
+	DrainRate float64 // runs finished per second with every slot busy
+	// RetryAfter is what a run refused now would be told (0: not known).
+	RetryAfter time.Duration
 }
 
 // Admitter decides when a sandbox may start.
 type Admitter interface {
 	// Admit waits for a slot for ticket t or fails with an error that wraps
 	// sandbox.ErrBusy and carries a RetryAfter (an *apperr.Error of kind
-	// Busy). onQueued (may be nil) is called with the caller's position
+	// Busy), or (fair queue) an *apperr.Error of kind Conflict, code
+	// "replaced", when the same user's newer ticket took its place. onQueued (may be nil) is called with the caller's position
 	// (1 = next) and an estimated wait whenever it changes.
 	Admit(ctx context.Context, t Ticket, onQueued func(position int, eta time.Duration)) (release func(), err error)
 	Stats() AdmitStats

@@ -101,7 +101,7 @@ func (q *SimpleAdmitter) eta(pos int) time.Duration {
 func (q *SimpleAdmitter) Stats() AdmitStats {
 	q.mu.Lock()
 	defer q.mu.Unlock()
-	return AdmitStats{Running: len(q.slots), Waiting: q.waiting, DrainRate: q.drain.perSecond(time.Now())}
+	return AdmitStats{Slots: cap(q.slots), Running: len(q.slots), Waiting: q.waiting, DrainRate: q.drain.perSecond(time.Now()), RetryAfter: 2 * time.Second}
 }
 
 func busy(msg string) error {

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/runblock/runblock/internal/sandbox"
+	"github.com/runblock/runblock/internal/sandbox/admission"
 	"github.com/runblock/runblock/internal/sandbox/bwrap"
 )
 
@@ -15,11 +16,15 @@ type Options struct {
 	Runtime string       // which backend: "bwrap" (the only one today)
 	Bwrap   bwrap.Config // used when Runtime is bwrap; its Slots are set here
 	// Admission: MaxConcurrent sandboxes at once, MaxQueue more waiting up
-	// to QueueWait; ProbeSlots (default 4) kept for readiness and probes.
-	MaxConcurrent int
-	MaxQueue      int
-	QueueWait     time.Duration
-	ProbeSlots    int
+	// to QueueWait in a fair queue with PerUserRunning running and
+	// PerUserWaiting waiting per user (0: 1 each); ProbeSlots (default 4)
+	// kept for readiness and probes.
+	MaxConcurrent  int
+	MaxQueue       int
+	QueueWait      time.Duration
+	PerUserRunning int
+	PerUserWaiting int
+	ProbeSlots     int
 	// WarmSlots is the backend capacity set aside for pools (AddPool):
 	// every idle warm sandbox holds one.
 	WarmSlots int
@@ -35,11 +40,18 @@ func Open(ctx context.Context, o Options) (*FrontDoor, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	adm, err := NewFairAdmitter(admission.Config{
+		Slots: o.MaxConcurrent, MaxWaiting: o.MaxQueue, MaxWait: o.QueueWait,
+		PerUserRunning: o.PerUserRunning, PerUserWaiting: o.PerUserWaiting,
+	}, o.ProbeSlots)
+	if err != nil {
+		return nil, err
+	}
 	backend, err := NewBackend(ctx, o.Runtime, o.Bwrap, o.MaxConcurrent+o.ProbeSlots+o.WarmSlots, o.Logger)
 	if err != nil {
 		return nil, err
 	}
-	return New(Config{Backend: backend, Admitter: NewSimpleAdmitter(o.MaxConcurrent, o.MaxQueue, o.ProbeSlots, o.QueueWait), Logger: o.Logger})
+	return New(Config{Backend: backend, Admitter: adm, Logger: o.Logger})
 }
 
 // NewBackend starts the named runtime with room for slots sandboxes at
