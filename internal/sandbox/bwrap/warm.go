@@ -58,6 +58,9 @@ func (r *Runtime) Prestart(ctx context.Context, req sandbox.Request, extraMemory
 	h.out = sandbox.NewOutputCap(limits.OutputChars)
 	start := limits
 	start.MemoryBytes += extraMemory
+	// Starting up is the server's work, not the learner's: at full speed
+	// (the learner's CPU quota applies from Go on), so a pool refills fast.
+	start.CPUs = max(limits.CPUs, 1)
 	// The learner's limits are what it may use; the wall limit of the whole
 	// wait is the caller's to bound (it discards idle ones).
 	start.WallTime = 24 * time.Hour
@@ -100,18 +103,21 @@ func (h *held) Go(ctx context.Context, drop []string, files []sandbox.File, stdi
 		return sandbox.Result{}, errors.New("bwrap: a prestarted sandbox runs once")
 	}
 	h.used = true
-	defer h.Close()
+	fail := func(err error) (sandbox.Result, error) {
+		h.Close()
+		return sandbox.Result{}, err
+	}
 	for _, name := range drop {
 		if name != filepath.Base(name) || name == "." || name == ".." {
-			return sandbox.Result{}, fmt.Errorf("bwrap: bad file name %q", name)
+			return fail(fmt.Errorf("bwrap: bad file name %q", name))
 		}
 		if err := os.Remove(filepath.Join(h.dir, name)); err != nil && !os.IsNotExist(err) {
-			return sandbox.Result{}, fmt.Errorf("bwrap: %w", err)
+			return fail(fmt.Errorf("bwrap: %w", err))
 		}
 	}
 	for _, f := range files {
 		if err := h.r.writeFile(h.dir, h.uid, f.Name, f.Content); err != nil {
-			return sandbox.Result{}, err
+			return fail(err)
 		}
 	}
 	if wall <= 0 {
@@ -121,10 +127,15 @@ func (h *held) Go(ctx context.Context, drop []string, files []sandbox.File, stdi
 	if rb, ok := pr.grp.(cgroup.Rebaser); ok && pr.grp != nil {
 		mem, cpu, err := rb.Now()
 		if err != nil {
-			return sandbox.Result{}, fmt.Errorf("bwrap: warm sandbox accounting: %w", err)
+			return fail(fmt.Errorf("bwrap: warm sandbox accounting: %w", err))
 		}
 		if err := rb.SetMemory(mem + h.limits.MemoryBytes); err != nil {
-			return sandbox.Result{}, fmt.Errorf("bwrap: warm sandbox limit: %w", err)
+			return fail(fmt.Errorf("bwrap: warm sandbox limit: %w", err))
+		}
+		if h.limits.CPUs > 0 {
+			if err := rb.SetCPUs(h.limits.CPUs); err != nil {
+				return fail(fmt.Errorf("bwrap: warm sandbox limit: %w", err))
+			}
 		}
 		rb.ResetPeak()
 		pr.base = cgroup.Stats{MemoryPeak: mem, CPUTime: cpu}
@@ -141,6 +152,9 @@ func (h *held) Go(ctx context.Context, drop []string, files []sandbox.File, stdi
 		pumpStdin(pr.inW, stdin)
 	}()
 	res := pr.await(ctx, wall, start, h.out)
+	// Every process is dead and the stats are read: removing the cgroup
+	// and directory need not hold up the answer.
+	go h.Close()
 	res.Stage = sandbox.StageRun
 	res.Limits = h.limits
 	res.Limits.WallTime = wall

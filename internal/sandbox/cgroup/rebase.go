@@ -16,6 +16,8 @@ type Rebaser interface {
 	Now() (memory int64, cpu time.Duration, err error)
 	// SetMemory changes the memory limit.
 	SetMemory(bytes int64) error
+	// SetCPUs changes the CPU quota (in CPUs).
+	SetCPUs(cpus float64) error
 	// ResetPeak restarts the peak at the current use; false when the
 	// hierarchy can't (the caller then subtracts instead).
 	ResetPeak() bool
@@ -65,3 +67,11 @@ func (g *v2Group) SetMemory(bytes int64) error {
 // ResetPeak: v2 resets memory.peak only for the file descriptor that wrote
 // to it, which Stats does not read; subtracting is the honest answer there.
 func (g *v2Group) ResetPeak() bool { return false }
+
+func (g *v1Group) SetCPUs(cpus float64) error {
+	return writeFile(filepath.Join(g.dirs["cpu"], "cpu.cfs_quota_us"), strconv.Itoa(int(cpus*100000)))
+}
+
+func (g *v2Group) SetCPUs(cpus float64) error {
+	return writeFile(filepath.Join(g.dir, "cpu.max"), strconv.Itoa(int(cpus*100000))+" 100000")
+}

@@ -3,8 +3,8 @@ package frontdoor
 import (
 	"context"
 	"errors"
-	"sync"
 	"log/slog"
+	"sync"
 	"time"
 
 	"github.com/runblock/runblock/internal/sandbox"

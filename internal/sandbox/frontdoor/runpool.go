@@ -228,8 +228,11 @@ func (rp *runPool) pool(wf warmForm) *runKeyPool {
 	p := &runKeyPool{budget: rp.budget, space: make(chan struct{}, size), tmpl: wf.tmpl, extra: wf.extra, ready: make(chan *heldEntry, size), lastUsed: time.Now(), ctx: ctx, stop: stop,
 		health: &refillHealth{log: rp.log, name: name}}
 	rp.pools[wf.key] = p
-	rp.wg.Add(1)
-	go rp.fill(wf.key, p)
+	// Two starters refill a pool, so that a burst is made up sooner.
+	for i := 0; i < min(size, 2); i++ {
+		rp.wg.Add(1)
+		go rp.fill(wf.key, p)
+	}
 	return p
 }
 
@@ -237,6 +240,7 @@ func (rp *runPool) pool(wf warmForm) *runKeyPool {
 func (rp *runPool) fill(key [32]byte, p *runKeyPool) {
 	defer rp.wg.Done()
 	defer p.drain()
+	defer p.stop() // one starter ending (pool dropped, server closing) ends both
 	for {
 		// Room in this pool first, then a token of the shared budget.
 		select {
