@@ -85,7 +85,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	if err != nil {
 		return nil, err
 	}
-	if a.lessons, err = content.NewLibrary(cfg.ContentDir, log); err != nil {
+	if a.lessons, err = content.NewLibrary(cfg.ContentDir, log, content.Options{MaxTimeout: int(cfg.Limits.MaxTimeout.Duration / time.Second)}); err != nil {
 		return nil, fmt.Errorf("content dir: %w", err)
 	}
 	val, err := validate.New(validate.Options{
@@ -210,7 +210,7 @@ func (a *app) openStore(ctx context.Context) error {
 }
 
 func (a *app) staleAfter() time.Duration {
-	return time.Duration(a.cfg.Limits.MaxTimeoutSecs)*time.Second + a.cfg.QueueWait.Duration + 2*time.Minute
+	return a.cfg.Limits.MaxTimeout.Duration + a.cfg.QueueWait.Duration + 2*time.Minute
 }
 
 // background runs the relay, content reloads and history upkeep until ctx ends.

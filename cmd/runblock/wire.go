@@ -78,7 +78,7 @@ func newExecService(rt *frontdoor.FrontDoor, cfg config.Config, log *slog.Logger
 		RateLimits:    limits,
 		FailOpen:      cfg.RateLimit.FailOpen,
 		Limits:        cfg.SandboxLimits(),
-		MaxTimeout:    secondsOf(cfg.Limits.MaxTimeoutSecs),
+		MaxTimeout:    cfg.Limits.MaxTimeout.Duration,
 		MaxCodeBytes:  cfg.MaxCodeBytes,
 		MaxStdinBytes: cfg.MaxStdinBytes,
 		MaxConcurrent: cfg.Concurrency(),

@@ -33,13 +33,16 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 
 // Limits are the per-run limits in operator units.
 type Limits struct {
-	MemoryMB       int64    `json:"memory_mb"`
-	CPUs           float64  `json:"cpus"`
-	Timeout        Duration `json:"timeout"`
-	Pids           int      `json:"pids"`
-	OutputChars    int      `json:"output_chars"`
-	TmpMB          int64    `json:"tmp_mb"`
-	MaxTimeoutSecs int      `json:"max_timeout_seconds"` // the largest timeout a request may ask for
+	MemoryMB    int64    `json:"memory_mb"`
+	CPUs        float64  `json:"cpus"`
+	Timeout     Duration `json:"timeout"`
+	Pids        int      `json:"pids"`
+	OutputChars int      `json:"output_chars"`
+	TmpMB       int64    `json:"tmp_mb"`
+	MaxTimeout  Duration `json:"max_timeout"` // the largest timeout a request may ask for (whole seconds)
+	// OldMaxTimeoutSecs is max_timeout's old spelling, in seconds; Parse
+	// moves it (with a deprecation note).
+	OldMaxTimeoutSecs int `json:"max_timeout_seconds,omitempty"`
 }
 
 // Sandbox selects the runtime (the front door's backend) and configures it.
@@ -167,7 +170,7 @@ func Default() Config {
 		},
 		Limits: Limits{
 			MemoryMB: 128, CPUs: 0.5, Timeout: Duration{30 * time.Second}, Pids: 64,
-			OutputChars: 10000, TmpMB: 16, MaxTimeoutSecs: 30,
+			OutputChars: 10000, TmpMB: 16, MaxTimeout: Duration{30 * time.Second},
 		},
 		MaxConcurrent:   0, // sized from the machine
 		MaxQueue:        256,
@@ -237,6 +240,9 @@ func (c *Config) moveDeprecated() {
 	move("sandbox.bwrap_path", "sandbox.bwrap.path", sb.OldBwrapPath != "", func() { sb.Bwrap.Path, sb.OldBwrapPath = sb.OldBwrapPath, "" })
 	move("sandbox.work_dir", "sandbox.bwrap.work_dir", sb.OldWorkDir != "", func() { sb.Bwrap.WorkDir, sb.OldWorkDir = sb.OldWorkDir, "" })
 	move("sandbox.uid_base", "sandbox.bwrap.uid_base", sb.OldUIDBase != 0, func() { sb.Bwrap.UIDBase, sb.OldUIDBase = sb.OldUIDBase, 0 })
+	move("limits.max_timeout_seconds", "limits.max_timeout (a duration such as \"30s\")", c.Limits.OldMaxTimeoutSecs != 0, func() {
+		c.Limits.MaxTimeout, c.Limits.OldMaxTimeoutSecs = Duration{time.Duration(c.Limits.OldMaxTimeoutSecs) * time.Second}, 0
+	})
 	move("sandbox.cgroup_parent", "sandbox.bwrap.cgroup_parent", sb.OldCgroupParent != "", func() { sb.Bwrap.CgroupParent, sb.OldCgroupParent = sb.OldCgroupParent, "" })
 }
 
@@ -283,8 +289,11 @@ func (c *Config) Validate() error {
 	if l.Timeout.Duration < time.Second {
 		bad("limits.timeout", "must be at least 1s")
 	}
-	if l.MaxTimeoutSecs < 1 {
-		bad("limits.max_timeout_seconds", "must be at least 1")
+	if l.MaxTimeout.Duration < time.Second || l.MaxTimeout.Duration%time.Second != 0 {
+		bad("limits.max_timeout", "must be whole seconds, at least 1s, not %s", l.MaxTimeout.Duration)
+	}
+	if l.Timeout.Duration > l.MaxTimeout.Duration {
+		bad("limits.timeout", "%s is more than limits.max_timeout %s: no run could use it", l.Timeout.Duration, l.MaxTimeout.Duration)
 	}
 	if l.Pids < 4 {
 		bad("limits.pids", "must be at least 4")

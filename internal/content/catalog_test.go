@@ -181,3 +181,23 @@ func TestSampleContent(t *testing.T) {
 		t.Errorf("python-basics/countdown should print with pauses: %+v", b)
 	}
 }
+
+// A block asking for more time than the server allows would be refused on
+// every run: it is skipped at load, with its file and line.
+func TestBlockTimeoutOverTheServerMaxIsRejected(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "slow.md", "# Slow\n\n```py {runnable id=ok timeout=30}\nprint(1)\n```\n\n```py {runnable id=long timeout=60}\nprint(2)\n```\n")
+	cat, probs, err := LoadWith(dir, Options{MaxTimeout: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probs) != 1 || probs[0].File != filepath.Join(dir, "slow.md") || probs[0].Line != 7 || !strings.Contains(probs[0].Message, "timeout=60") {
+		t.Fatalf("problems: %v", probs)
+	}
+	if _, ok := cat.Block("slow", "long"); ok {
+		t.Fatal("the block over the limit was kept")
+	}
+	if b, ok := cat.Block("slow", "ok"); !ok || b.Timeout != 30 {
+		t.Fatalf("the block within the limit: %+v %v", b, ok)
+	}
+}
