@@ -8,7 +8,7 @@ import (
 // Config sizes the queue. Zero fields take the defaults below.
 type Config struct {
 	Slots      int           // tickets holding a slot at once (required)
-	MaxWaiting int           // waiting tickets per class; default 256
+	MaxWaiting int           // waiting tickets per class; default 256, negative: none (refuse when full)
 	MaxWait    time.Duration // longest a ticket may wait; default 2 min
 	// Per user and class; default 1 running + 1 waiting.
 	PerUserRunning int
@@ -44,8 +44,11 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Slots < 1 {
 		return c, errors.New("admission: Slots must be at least 1")
 	}
-	if c.MaxWaiting == 0 {
+	switch {
+	case c.MaxWaiting == 0:
 		c.MaxWaiting = 256
+	case c.MaxWaiting < 0:
+		c.MaxWaiting = 0
 	}
 	if c.MaxWait == 0 {
 		c.MaxWait = 2 * time.Minute
@@ -78,7 +81,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.Clock == nil {
 		c.Clock = realClock{}
 	}
-	if c.MaxWaiting < 0 || c.PerUserRunning < 0 || c.PerUserWaiting < 0 || c.MaxWait < 0 {
+	if c.PerUserRunning < 0 || c.PerUserWaiting < 0 || c.MaxWait < 0 {
 		return c, errors.New("admission: negative limit")
 	}
 	return c, nil

@@ -460,3 +460,16 @@ func TestETAFollowsMeasuredServiceTime(t *testing.T) {
 	ps[1].granted(t)()
 	ps[2].granted(t)()
 }
+
+func TestNoWaitingPlacesRefusesAtOnce(t *testing.T) {
+	q := mustNew(t, Config{Slots: 1, MaxWaiting: -1})
+	release := hold(t, q, Ticket{User: "a"})
+	if _, err := q.Admit(context.Background(), Ticket{User: "b"}, nil); !errors.Is(err, sandbox.ErrBusy) {
+		t.Fatalf("no waiting places: %v", err)
+	}
+	if _, err := q.Admit(context.Background(), Ticket{User: "a"}, nil); !errors.Is(err, sandbox.ErrBusy) {
+		t.Fatalf("no waiting places, same user: %v", err)
+	}
+	release()
+	hold(t, q, Ticket{User: "b"})()
+}

@@ -40,8 +40,12 @@ func Open(ctx context.Context, o Options) (*FrontDoor, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	waiting := o.MaxQueue
+	if waiting == 0 {
+		waiting = -1 // max_queue 0: nobody waits (the admission default is hundreds)
+	}
 	adm, err := NewFairAdmitter(admission.Config{
-		Slots: o.MaxConcurrent, MaxWaiting: o.MaxQueue, MaxWait: o.QueueWait,
+		Slots: o.MaxConcurrent, MaxWaiting: waiting, MaxWait: o.QueueWait,
 		PerUserRunning: o.PerUserRunning, PerUserWaiting: o.PerUserWaiting,
 	}, o.ProbeSlots)
 	if err != nil {
