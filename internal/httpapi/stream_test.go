@@ -6,7 +6,6 @@ import (
 	"strings"
 	"sync"
 	"testing"
-
 )
 
 // A fast run has its start and its end ready together; the handler must
@@ -37,4 +36,3 @@ func TestStreamFastRunIsNeverRefused(t *testing.T) {
 		t.Fatalf("%d finished runs still registered", n)
 	}
 }
-
