@@ -5,7 +5,7 @@ NPM ?= npm
 ADDR ?= 127.0.0.1:8080
 DATA ?= data
 
-.PHONY: run test build ui ui-test e2e measure-ui deps deps-test services bench fuzz lint clean
+.PHONY: run test build ui ui-test e2e measure-ui deps deps-test services bench bench-queue fuzz lint clean
 
 run: deps web/dist/index.html build
 	./bin/runblock serve --addr $(ADDR) --data-dir $(DATA) --allow-anonymous
@@ -87,6 +87,11 @@ fuzz:
 
 bench: deps services build
 	$(GO) run ./bench -bin ./bin/runblock
+
+# A classroom pressing Run at once: 64 learners x 30 runs of a mixed lesson
+# against the fair queue (takes minutes; -clients/-runs to shorten).
+bench-queue: deps build
+	$(GO) run ./bench/queue -bin ./bin/runblock
 
 clean:
 	rm -rf bin
