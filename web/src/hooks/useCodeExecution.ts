@@ -128,6 +128,10 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
             term.write(ev.stream, ev.text)
             bump()
             break
+          case 'image':
+            term.image({ mime: ev.mime, data: ev.data, alt: ev.alt })
+            bump()
+            break
           case 'retrying':
             setRetrying({ attempt: ev.attempt, maxAttempts: ev.maxAttempts, delaySeconds: ev.delaySeconds, reason: ev.reason })
             break
@@ -135,6 +139,7 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
             setRetrying(null)
             setStopping(false)
             setResult(ev.result)
+            if (ev.result.imagesDropped) term.note(`(${ev.result.imagesDropped} more figure${ev.result.imagesDropped === 1 ? '' : 's'} not shown: the run's image budget is used up)`)
             if (ev.result.environment) setEnvironment(ev.result.environment)
             setStatus(ev.result.status)
             setOutputVersion(term.version)

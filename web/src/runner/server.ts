@@ -1,6 +1,7 @@
 import { BaseHandle, emptyResult } from './handle'
 import { QuotaStore } from './quota'
 import { SSEParser } from './sse'
+import { parseImage } from './image'
 import type { FinalStatus, RunHandle, RunRequest, RunResult, Runner } from './types'
 
 // The server path: POST /execute/stream read as a fetch stream of SSE frames,
@@ -199,6 +200,11 @@ class ServerRun extends BaseHandle {
                 this.emit({ type: 'output', stream: ev.type === 'output' ? 'stdout' : 'stderr', text: ev.content })
               }
               break
+            case 'image': {
+              const img = parseImage(ev)
+              if (img) this.emit({ type: 'image', ...img })
+              break
+            }
             case 'complete': {
               const status = serverStatuses.has(ev.status as FinalStatus) ? (ev.status as FinalStatus) : 'failed'
               return emptyResult(status, {
@@ -208,6 +214,7 @@ class ServerRun extends BaseHandle {
                 message: typeof ev.error === 'string' && ev.error !== '' ? ev.error : null,
                 environment,
                 stage: typeof ev.stage === 'string' ? ev.stage : null,
+                ...(typeof ev.images_dropped === 'number' && ev.images_dropped > 0 ? { imagesDropped: ev.images_dropped } : {}),
               })
             }
           }
