@@ -39,6 +39,7 @@ type Limits struct {
 	Pids           int      `json:"pids"`
 	OutputChars    int      `json:"output_chars"`
 	TmpMB          int64    `json:"tmp_mb"`
+	ImageBytes     int64    `json:"image_bytes"` // figures' PNG bytes per run; past it they are dropped with a note
 	MaxTimeoutSecs int      `json:"max_timeout_seconds"` // the largest timeout a request may ask for
 }
 
@@ -153,7 +154,7 @@ func Default() Config {
 		},
 		Limits: Limits{
 			MemoryMB: 128, CPUs: 0.5, Timeout: Duration{30 * time.Second}, Pids: 64,
-			OutputChars: 10000, TmpMB: 16, MaxTimeoutSecs: 30,
+			OutputChars: 10000, TmpMB: 16, MaxTimeoutSecs: 30, ImageBytes: sandbox.DefaultImageBytes,
 		},
 		MaxConcurrent:   4,
 		MaxQueue:        32,
@@ -261,6 +262,9 @@ func (c *Config) Validate() error {
 	if l.TmpMB < 1 {
 		bad("limits.tmp_mb", "must be at least 1")
 	}
+	if l.ImageBytes < 0 || l.ImageBytes > 64<<20 {
+		bad("limits.image_bytes", "must be between 0 (the default, 4 MiB) and 64 MiB")
+	}
 	if c.MaxConcurrent < 1 {
 		bad("max_concurrent", "must be at least 1")
 	}
@@ -361,5 +365,6 @@ func (c *Config) SandboxLimits() sandbox.Limits {
 		OutputChars: c.Limits.OutputChars,
 		TmpBytes:    c.Limits.TmpMB << 20,
 		FileBytes:   c.Limits.TmpMB << 20,
+		ImageBytes:  c.Limits.ImageBytes,
 	}
 }

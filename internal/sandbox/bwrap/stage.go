@@ -17,6 +17,7 @@ import (
 
 	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/cgroup"
+	"github.com/runblock/runblock/internal/sandbox/figure"
 	"github.com/runblock/runblock/internal/sandbox/hostproc"
 )
 
@@ -30,6 +31,7 @@ type stageSpec struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	out            *sandbox.OutputCap
+	fig            *figure.Channel // nil: no figure channel (see figures.go)
 }
 
 // pipes holds every descriptor of one stage so they are closed in one place.
@@ -107,6 +109,7 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	cmd.Dir = "/"
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
 	cmd.ExtraFiles = []*os.File{secR, stW, blR, argR} // 3, 4, 5, 6 as args() and --args name them
+	cmd.ExtraFiles = append(cmd.ExtraFiles, s.figureFiles()...)
 	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if r.dropPriv {
 		attr.Credential = &syscall.Credential{Uid: uint32(s.uid), Gid: uint32(s.uid), Groups: []uint32{}}
@@ -126,8 +129,10 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 		return res, fmt.Errorf("bwrap: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
+		s.fig.Close()
 		return res, fmt.Errorf("bwrap: start: %w", err)
 	}
+	s.fig.Start()
 	// Our copies of the child's ends must go, or EOF never comes.
 	for _, f := range []*os.File{secR, stW, blR, argR, inR, outW, errW} {
 		f.Close()
@@ -176,7 +181,7 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 		_, _ = io.CopyBuffer(dst, src, make([]byte, 32<<10))
 	}
 	readers.Add(2)
-	go drain(outR, s.stdout)
+	go drain(outR, s.fig.Stdout(s.stdout))
 	go drain(errR, s.stderr)
 	go pumpStdin(inW, s.stdin)
 
@@ -217,6 +222,7 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	}
 	inW.Close()
 	waitReaders(&readers, outR, errR)
+	res.ImagesDropped = s.fig.Finish(s.stderr, 2*time.Second)
 
 	if grp != nil {
 		if st, err := grp.Stats(); err == nil {
