@@ -169,14 +169,22 @@ export class RunblockCode extends HTMLElement {
     )
   }
 
+  private token(): string | null {
+    return this.dataset.token || this.getAttribute('token') || null
+  }
+
   private runner(): ServerRunner {
-    const token = this.dataset.token ?? this.getAttribute('token')
+    const token = this.token()
+    // The anonymous session cookie is SameSite=Lax: it reaches runblock only
+    // from a page of the same site, and only when the operator allows
+    // credentials in CORS (cors.allow_credentials), so sending it is opt-in
+    // (credentials="include"). Otherwise the caller is the token, or an
+    // anonymous one metered by address.
+    const credentials: RequestCredentials = !token && this.getAttribute('credentials') === 'include' ? 'include' : 'omit'
     const f: typeof fetch = (input, init) => {
       const headers = new Headers(init?.headers)
       if (token) headers.set('Authorization', `Bearer ${token}`)
-      // Cookies don't cross sites (SameSite=Lax) and aren't wanted: the
-      // caller is the token, or anonymous by address.
-      return globalThis.fetch(input, { ...init, headers, credentials: 'omit' })
+      return globalThis.fetch(input, { ...init, headers, credentials })
     }
     return new ServerRunner({ baseUrl: config.apiBase, fetch: f })
   }
@@ -244,7 +252,12 @@ export class RunblockCode extends HTMLElement {
     this.term.echo(line + '\n')
     this.queueRender()
     h.sendInput(line + '\n').catch((err: unknown) => {
-      this.term.note(`(input not delivered: ${err instanceof Error ? err.message : String(err)})`)
+      // Without a token or the session cookie each request is a new anonymous
+      // caller, and input goes only to the caller who started the run.
+      const why = this.token() || this.getAttribute('credentials') === 'include'
+        ? (err instanceof Error ? err.message : String(err))
+        : 'an anonymous embed on another site cannot send input; give the block a data-token'
+      this.term.note(`(input not delivered: ${why})`)
       this.queueRender()
     })
   }

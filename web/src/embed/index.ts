@@ -22,7 +22,7 @@ export function upgrade(root: ParentNode = document): number {
     const el = document.createElement('runblock-code')
     el.setAttribute('language', lang)
     for (const src of [pre, code]) {
-      for (const a of ['data-token', 'title', 'timeout', 'editor']) {
+      for (const a of ['data-token', 'title', 'timeout', 'editor', 'credentials']) {
         const v = src.getAttribute(a)
         if (v !== null) el.setAttribute(a, v)
       }
