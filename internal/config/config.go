@@ -39,7 +39,7 @@ type Limits struct {
 	Pids           int      `json:"pids"`
 	OutputChars    int      `json:"output_chars"`
 	TmpMB          int64    `json:"tmp_mb"`
-	ImageBytes     int64    `json:"image_bytes"` // figures' PNG bytes per run; past it they are dropped with a note
+	ImageBytes     int64    `json:"image_bytes"`         // figures' PNG bytes per run; past it they are dropped with a note
 	MaxTimeoutSecs int      `json:"max_timeout_seconds"` // the largest timeout a request may ask for
 }
 
