@@ -95,6 +95,9 @@ type IO struct {
 	Stdout, Stderr io.Writer
 	Stdin          io.Reader
 	OnStart        func(o Outcome) // ID, StartedAt, Quota, Warnings are set
+	// Images receives a Python run's figures in order with Stdout: after
+	// the output written before each, before the output after it.
+	Images func(Image)
 }
 
 // Outcome is a finished run.
@@ -160,13 +163,15 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 	if rec != nil {
 		recOut, recErr = &rec.stdout, &rec.stderr
 	}
+	figs := s.figures(p, rio, rec)
 	res, err := s.runSandbox(ctx, p, sandbox.Request{
 		Language: p.Lang,
 		Files:    []sandbox.File{{Content: []byte(p.Code)}},
 		Stdin:    stdin,
-		Stdout:   rec.tee(rio.Stdout, recOut),
+		Stdout:   figs.stdout(rec.tee(rio.Stdout, recOut)),
 		Stderr:   rec.tee(rio.Stderr, recErr),
 		Limits:   p.Limits,
+		Images:   figs.sink(),
 	})
 	status := string(res.Status)
 	if err != nil {

@@ -28,6 +28,10 @@ type executeResponse struct {
 	Warnings        []string `json:"warnings"`
 	Stage           string   `json:"stage,omitempty"`
 	Signal          string   `json:"signal,omitempty"`
+	// Images are the run's figures (Python's matplotlib), each placed
+	// after_output_chars into output.
+	Images        []imageJSON `json:"images,omitempty"`
+	ImagesDropped int         `json:"images_dropped,omitempty"`
 }
 
 func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
@@ -37,12 +41,13 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	col := newCollector()
+	var imgs imageList
 	// The request context ends when the client goes away, which cancels the
 	// run; the registry lets the owner cancel it from another request too.
 	ctx, cancel := context.WithCancel(r.Context())
 	defer cancel()
 	unregister := func() {}
-	out, err := s.Exec.Run(ctx, caller(who), req, execute.IO{Stdout: col.stream(0), Stderr: col.stream(1), OnStart: func(o execute.Outcome) {
+	out, err := s.Exec.Run(ctx, caller(who), req, execute.IO{Stdout: col.stream(0), Stderr: col.stream(1), Images: imgs.add, OnStart: func(o execute.Outcome) {
 		col.limit(outputBound(o.Limits))
 		unregister = s.Registry.Add(execute.NewLive(o.ID, who.UserID, nil, cancel))
 	}})
@@ -55,7 +60,9 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	setHeaders(w, execute.QuotaHeaders(out.Quota))
 	stdout, stderr, cut := col.text()
 	out.Result.Truncated = out.Result.Truncated || cut
-	writeJSON(w, http.StatusOK, newExecuteResponse(out, stdout, stderr))
+	resp := newExecuteResponse(out, stdout, stderr)
+	resp.Images, resp.ImagesDropped = imgs.get(), out.Result.ImagesDropped
+	writeJSON(w, http.StatusOK, resp)
 }
 
 func newExecuteResponse(o execute.Outcome, stdout, stderr string) executeResponse {

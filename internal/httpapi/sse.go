@@ -26,6 +26,11 @@ type event struct {
 	Warnings        []string `json:"warnings,omitempty"`
 	Environment     string   `json:"environment,omitempty"`
 	Language        string   `json:"language,omitempty"`
+	// An image event's figure (see images.go); complete's count of dropped ones.
+	MIME          string `json:"mime,omitempty"`
+	Data          string `json:"data,omitempty"`
+	Alt           string `json:"alt,omitempty"`
+	ImagesDropped int    `json:"images_dropped,omitempty"`
 }
 
 // eventQueue sits between the sandbox's output and a (possibly slow) client.

@@ -32,7 +32,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	var unregister func()
 	finished := make(chan runEnd, 1)
 	go func() {
-		rio := execute.IO{Stdout: stdout, Stderr: stderr, OnStart: func(o execute.Outcome) {
+		rio := execute.IO{Stdout: stdout, Stderr: stderr, Images: func(im execute.Image) { q.push(imageEvent(im)) }, OnStart: func(o execute.Outcome) {
 			q.limit(outputBound(o.Limits))
 			unregister = s.Registry.Add(execute.NewLive(o.ID, who.UserID, input, cancel))
 			started <- o
@@ -126,6 +126,7 @@ func (s *Server) completeEvent(r *http.Request, o execute.Outcome, err error) ev
 		ExecutionTime: ptr(res.WallTime.Seconds()), Truncated: ptr(res.Truncated),
 		CPUTime: ptr(res.CPUTime.Seconds()), MemoryPeakBytes: ptr(res.MemoryPeak),
 		Stage: string(res.Stage), Warnings: o.Warnings, Environment: o.Environment, Language: o.Language,
+		ImagesDropped: res.ImagesDropped,
 	}
 	if res.ExitCode >= 0 {
 		ev.ExitCode = ptr(res.ExitCode)
