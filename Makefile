@@ -74,6 +74,7 @@ measure-pyodide: deps-test web/dist/index.html build
 FUZZTIME ?= 15s
 FUZZERS = \
 	./internal/sandbox/:FuzzOutputCap \
+	./internal/sandbox/figure/:FuzzParseFrame \
 	./internal/httpapi/:FuzzExecuteRequest \
 	./internal/httpapi/:FuzzValidateEndpoint \
 	./internal/validate/:FuzzParseCheckerOutput \

@@ -170,8 +170,8 @@ func (c *Channel) emitLocked() {
 		f := c.pending[0]
 		c.pending = c.pending[1:]
 		if checkPNG(f.png) != nil {
-			c.broken = true
-			continue
+			c.broken, c.pending, c.buf = true, nil, nil
+			return
 		}
 		if c.shown >= MaxImages || int64(len(f.png)) > c.budget {
 			c.dropped++
