@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/base64"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/runblock/runblock/internal/content"
 	"github.com/runblock/runblock/internal/sandbox/sandboxtest"
 )
 
@@ -131,6 +133,26 @@ func checkFiguresExecuteAndHistory(t *testing.T, base string) {
 		im := v.(map[string]any)
 		if !bytes.Equal(decodePNG(t, im["data"]), want[i]) || im["alt"] != imgs[i].(map[string]any)["alt"] || im["after_output_chars"] != imgs[i].(map[string]any)["after_output_chars"] {
 			t.Errorf("history image %d differs from the run's", i)
+		}
+	}
+}
+
+// The plotting lesson's blocks run under the default policy and show the
+// figures the lesson says they do.
+func TestPlottingLessonShowsItsFigures(t *testing.T) {
+	cat, probs, err := content.Load(filepath.Join("..", "..", "content"))
+	if err != nil || len(probs) != 0 {
+		t.Fatalf("content: %v %v", err, probs)
+	}
+	ts := startServer(t, nil)
+	for block, want := range map[string]int{"line": 1, "bars": 2, "numpy-plot": 1} {
+		b, ok := cat.Block("plotting", block)
+		if !ok {
+			t.Fatalf("plotting/%s missing", block)
+		}
+		m := histRun(t, ts.URL, "", map[string]any{"code": b.Code})
+		if imgs, _ := m["images"].([]any); m["status"] != "success" || len(imgs) != want {
+			t.Errorf("plotting/%s: status %v, %d images, want %d; error %v", block, m["status"], len(imgs), want, m["error"])
 		}
 	}
 }
