@@ -185,7 +185,8 @@ func (c *Channel) emitLocked() {
 	}
 }
 
-// sync reads whatever the pipe holds now (non-blocking).
+// syncLocked reads whatever the pipe holds now (non-blocking): see the
+// ordering note on Channel.
 func (c *Channel) syncLocked() {
 	_ = c.rc.Control(func(fd uintptr) {
 		c.readLocked(int(fd))
