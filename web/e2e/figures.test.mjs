@@ -1,7 +1,7 @@
 // A plot block on the lesson page shows its figure inline, with alt text,
-// enlarge and download. The server's figure capture is another change
-// (image SSE events); this test fulfils /execute/stream with the documented
-// event sequence, so it checks the page's side: parsing, order and rendering.
+// enlarge and download: once through the real server (matplotlib in the
+// sandbox), once with /execute/stream fulfilled by the documented event
+// sequence, which pins the page's side (parsing, order, dialog, copy).
 import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { block, launchBrowser, screenshotPath, startServer } from './helpers.mjs'
@@ -45,6 +45,23 @@ function sse(events) {
 }
 
 describe('figures on the lesson page', () => {
+  it('a plot block run on the server shows its figure inline between its text', async () => {
+    const page = await browser.context.newPage()
+    await page.goto(srv.url + '/lessons/e2e-python')
+    const b = block(page, 'plot')
+    await b.run.click()
+    await b.status.filter({ hasText: 'success' }).waitFor()
+    const img = b.log.getByRole('img', { name: /^Figure 1/ })
+    await img.waitFor()
+    assert.match(await img.getAttribute('alt'), /Rising line/)
+    assert.ok((await img.evaluate((i) => i.complete && i.naturalWidth)) > 100)
+    const text = await b.log.textContent()
+    assert.ok(text.indexOf('before') < text.indexOf('Download') && text.indexOf('Download') < text.indexOf('after'), text)
+    await b.log.evaluate((el) => (el.scrollTop = 0))
+    await b.root.screenshot({ path: screenshotPath('figure-server.png') })
+    await page.close()
+  })
+
   it('a plot block shows the image inline between its text, with alt text, enlarge and download', async () => {
     const page = await browser.context.newPage()
     const errors = []
@@ -80,7 +97,7 @@ describe('figures on the lesson page', () => {
     const dl = b.log.getByRole('link', { name: 'Download Figure 1: Rising line' })
     assert.equal(await dl.getAttribute('download'), 'figure-1-rising-line.png')
     await b.root.scrollIntoViewIfNeeded()
-    await page.screenshot({ path: screenshotPath('figure-inline.png'), fullPage: false, clip: await b.root.boundingBox() })
+    await b.root.screenshot({ path: screenshotPath('figure-inline.png') })
     // Click to enlarge: a modal dialog named after the figure; Esc closes it and focus returns.
     await b.log.getByRole('button', { name: 'Enlarge image: Figure 1: Rising line' }).click()
     const dialog = page.getByRole('dialog', { name: 'Figure 1: Rising line' })
