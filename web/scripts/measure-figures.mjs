@@ -1,8 +1,8 @@
 // Figures on the server path, in headless Chromium against the real binary:
 //   - click Run → the figure's <img> shown (p50 over RUNS)
 //   - click Run → final status, for the plot program with plt.show() and
-//     for the same program with plt.close() instead (no image): the
-//     difference is what the image path adds
+//     for the same program saving the figure to /tmp instead (the same
+//     rendering, no image sent): the difference is what the image path adds
 //   - embed.js gzip, and what the embed loads before/after its editor
 // Usage: npm run measure-figures   (RUNS=15; needs ../bin/runblock with
 // figure support, a built dist, and matplotlib in the sandbox's Python)
@@ -66,10 +66,10 @@ try {
   }
   const withImage = await series(plot)
   if (withImage.some((x) => x.img === null)) throw new Error('no image shown: does the server capture figures?')
-  const textOnly = await series(plot.replace('plt.show()', 'plt.close()'))
+  const textOnly = await series(plot.replace('plt.show()', 'plt.savefig("/tmp/fig.png")\nplt.close()'))
   console.log(`plot program, click → image shown (server): ${summary(withImage.map((x) => x.img))}`)
   console.log(`plot program, click → final status, with plt.show(): ${summary(withImage.map((x) => x.done))}`)
-  console.log(`same program with plt.close() (text only):        ${summary(textOnly.map((x) => x.done))}`)
+  console.log(`same program, savefig to /tmp (text only):       ${summary(textOnly.map((x) => x.done))}`)
   console.log(`added by the image path (p50 difference): ${(pct(withImage.map((x) => x.done), 50) - pct(textOnly.map((x) => x.done), 50)).toFixed(0)} ms`)
 } finally {
   await browser.close()
