@@ -44,6 +44,13 @@ int main(void) {
     return 0;
 }
 </code></pre>
+<p>A plot:</p>
+<runblock-code language="python" id="plot" data-token="${tok}">
+  import matplotlib.pyplot as plt
+  plt.bar(["a", "b", "c"], [3, 1, 2])
+  plt.title("Bars")
+  plt.show()
+</runblock-code>
 <p>This one never ends (an anonymous block: no token):</p>
 <runblock-code language="python" id="spin">while True:
     pass</runblock-code>
@@ -119,6 +126,14 @@ describe('embed.js on another origin', () => {
     await c.run.click()
     await c.status.filter({ hasText: 'success' }).waitFor()
     assert.match(await c.log.textContent(), /sum=5/)
+
+    // A figure, inline in the element's terminal.
+    const plot = embed(page, '#plot')
+    await plot.run.click()
+    await plot.status.filter({ hasText: 'success' }).waitFor()
+    const img = plot.log.getByRole('img', { name: /^Figure 1: Bars/ })
+    await img.waitFor()
+    assert.ok((await img.evaluate((i) => i.complete && i.naturalWidth)) > 100)
 
     // Stop.
     const spin = embed(page, '#spin')
