@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test'
 import assert from 'node:assert/strict'
 import { createHmac } from 'node:crypto'
 import { createServer } from 'node:http'
+import { gzipSync } from 'node:zlib'
 import { launchBrowser, screenshotPath, startServer } from './helpers.mjs'
 
 let srv
@@ -191,5 +192,12 @@ describe('embed.js on another origin', () => {
     assert.equal(r.headers.get('cache-control'), 'public, max-age=300')
     const body = await r.text()
     assert.ok(!/react/i.test(body.match(/from\s*["'][^"']*["']/g)?.join(' ') ?? ''), 'embed.js imports React')
+    // The issue's budget: ≤ 60 KB gzip before the editor loads (embed.js and the helper chunk it imports).
+    const helper = body.match(/embed-assets\/preload-helper-[\w-]+\.js/)?.[0]
+    const extra = helper ? await (await fetch(`${srv.url}/${helper}`)).text() : ''
+    const gz = gzipSync(body, { level: 9 }).length + gzipSync(extra, { level: 9 }).length
+    assert.ok(gz <= 60 * 1024, `embed.js before the editor: ${gz} bytes gzip`)
+    // React's bundle carries this marker (the lesson page's does); the embed must not.
+    assert.equal(body.includes('__CLIENT_INTERNALS_DO_NOT_USE'), false)
   })
 })
