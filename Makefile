@@ -5,7 +5,7 @@ NPM ?= npm
 ADDR ?= 127.0.0.1:8080
 DATA ?= data
 
-.PHONY: run test build ui ui-test e2e measure-ui deps deps-test services bench bench-queue fuzz lint clean
+.PHONY: run test build ui ui-test e2e measure-ui measure-pyodide deps deps-test services bench bench-queue fuzz lint clean
 
 run: deps web/dist/index.html build
 	./bin/runblock serve --addr $(ADDR) --data-dir $(DATA) --allow-anonymous
@@ -67,10 +67,14 @@ test: services
 measure-ui: deps-test web/dist/index.html build
 	cd web && $(NPM) run measure
 
+measure-pyodide: deps-test web/dist/index.html build
+	cd web && $(NPM) run measure-pyodide
+
 # Short fuzzing of every parser; `make fuzz FUZZTIME=5m` for longer.
 FUZZTIME ?= 15s
 FUZZERS = \
 	./internal/sandbox/:FuzzOutputCap \
+	./internal/sandbox/figure/:FuzzParseFrame \
 	./internal/httpapi/:FuzzExecuteRequest \
 	./internal/httpapi/:FuzzValidateEndpoint \
 	./internal/validate/:FuzzParseCheckerOutput \

@@ -6,6 +6,8 @@ import { defineConfig } from 'vite'
 export default defineConfig({
   oxc: { jsx: { runtime: 'automatic' } },
   optimizeDeps: { exclude: ['pyodide'] },
+  // Pyodide 314 refuses classic workers: the worker is bundled as a module.
+  worker: { format: 'es' },
   build: {
     outDir: 'dist',
     // scripts/copy-pyodide.mjs puts back the dist/.keep placeholder the Go embed needs.
@@ -24,5 +26,7 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test/setup.ts'],
+    // The embed inlines the page stylesheet (?inline); its tests check it is there.
+    css: { include: [/styles\.css/] },
   },
 })

@@ -101,19 +101,21 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		a.exec.WithValidator(val, cfg.Validation.ExecutePolicy)
 	}
 	a.exec.WithRecorder(a.store)
+	ui, browser, err := newUI(cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	deps := httpapi.Deps{
 		Exec: a.exec, Registry: a.registry, Auth: authn, Validator: val, Store: a.store, Content: a.lessons,
-		Environments: catalog.New(a.rt, a.rt.Check, a.rt.Describe(), cfg.Languages, cfg.SandboxLimits()),
+		Environments: catalog.New(a.rt, a.rt.Check, a.rt.Describe(), cfg.Languages, cfg.SandboxLimits()).WithBrowser(browser),
 		CORS:         httpapi.CORS{AllowedOrigins: cfg.CORS.AllowedOrigins, AllowCredentials: cfg.CORS.AllowCredentials},
 		Logger:       log,
 		MaxBodyBytes: int64(4*(cfg.MaxCodeBytes+cfg.MaxStdinBytes) + 16<<10),
 		Ready:        a.ready,
+		UI:           ui,
 	}
 	if a.relay != nil {
 		deps.Relay = a.relay
-	}
-	if deps.UI, err = newUI(log); err != nil {
-		return nil, err
 	}
 	if a.api, err = httpapi.NewServer(deps); err != nil {
 		return nil, err

@@ -28,6 +28,7 @@ func loadConfig(name string, args []string, env envFunc, stderr io.Writer, extra
 	anon := fs.Bool("allow-anonymous", false, "let callers without a token run code, limited per IP (env RUNBLOCK_ALLOW_ANONYMOUS=1)")
 	redisURL := fs.String("redis-url", "", "shared Redis for rate limits and the input relay (env RUNBLOCK_REDIS_URL)")
 	pgDSN := fs.String("postgres-dsn", "", "Postgres for history instead of SQLite (env RUNBLOCK_POSTGRES_DSN)")
+	pyodideDir := fs.String("pyodide-dir", "", "serve a full Pyodide distribution (with wheels) as /pyodide/ (env RUNBLOCK_PYODIDE_DIR)")
 	weak := fs.Bool("allow-weak-sandbox", false, "run even if the host can't fully isolate code — never in production (env RUNBLOCK_ALLOW_WEAK_SANDBOX=1)")
 	if extra != nil {
 		extra(fs)
@@ -58,6 +59,7 @@ func loadConfig(name string, args []string, env envFunc, stderr io.Writer, extra
 	setIf(&cfg.ContentDir, *contentDir)
 	setIf(&cfg.RedisURL, *redisURL)
 	setIf(&cfg.Store.PostgresDSN, *pgDSN)
+	setIf(&cfg.Browser.PyodideDir, *pyodideDir)
 	if *anon {
 		cfg.Auth.AllowAnonymous = true
 	}
@@ -93,6 +95,7 @@ func applyEnv(cfg *config.Config, env envFunc) error {
 	setIf(&cfg.Auth.JWKSURL, env("RUNBLOCK_JWKS_URL"))
 	setIf(&cfg.Auth.SessionKey, env("RUNBLOCK_SESSION_KEY"))
 	setIf(&cfg.Validation.ExecutePolicy, env("RUNBLOCK_EXECUTE_POLICY"))
+	setIf(&cfg.Browser.PyodideDir, env("RUNBLOCK_PYODIDE_DIR"))
 	if v := env("RUNBLOCK_CORS_ORIGINS"); v != "" {
 		cfg.CORS.AllowedOrigins = strings.Split(v, ",")
 	}

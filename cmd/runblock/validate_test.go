@@ -3,11 +3,14 @@ package main
 import (
 	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/runblock/runblock/web"
 )
 
 // valExpect requires every field of want (a JSON object) to be exactly the
@@ -281,7 +284,9 @@ func TestEnvironmentsAPI(t *testing.T) {
 		"alias_of": "server", "location": "server", "available": true,
 		"languages": server["languages"], "packages": server["packages"], "limits": server["limits"],
 	}))
-	valExpect(t, "pyodide", envs["pyodide"], `{"location":"browser","available":false}`)
+	// Available exactly when this binary embeds the Pyodide runtime (make ui ran before the build).
+	_, statErr := fs.Stat(web.Dist, "dist/pyodide/pyodide-lock.json")
+	valExpect(t, "pyodide", envs["pyodide"], mustJSON(map[string]any{"location": "browser", "available": statErr == nil}))
 	valExpect(t, "wasm", envs["wasm"], `{"available":false}`)
 	for _, id := range []string{"pyodide", "server", "wasm"} {
 		if _, ok := envs[id]["alias_of"]; ok {

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -45,6 +46,7 @@ type Catalog struct {
 	langs   map[string]sandbox.Language
 	limits  sandbox.Limits
 	runtime string
+	browser Browser
 
 	mu       sync.Mutex
 	facts    *facts
@@ -73,6 +75,12 @@ func New(rt sandbox.Runtime, check func(context.Context) sandbox.Report, runtime
 	return &Catalog{rt: rt, check: check, langs: langs, limits: limits, runtime: runtime, now: time.Now}
 }
 
+// WithBrowser sets what runblock serves of Pyodide (see InspectPyodide).
+func (c *Catalog) WithBrowser(b Browser) *Catalog {
+	c.browser = b
+	return c
+}
+
 // Environments returns the catalog; the sandbox probe is cached briefly so
 // the endpoint can't be used to load the machine.
 func (c *Catalog) Environments(ctx context.Context) []Environment {
@@ -90,7 +98,7 @@ func (c *Catalog) Environments(ctx context.Context) []Environment {
 	docker := server
 	docker.ID, docker.Name, docker.AliasOf = "docker", "Docker (alias of the server sandbox)", "server"
 	docker.Limitations = append(slices.Clone(server.Limitations), "No Docker engine is used: \"docker\" is accepted for compatibility and runs in the same bubblewrap sandbox as \"server\".")
-	return []Environment{pyodide(), server, docker, wasm()}
+	return []Environment{pyodide(c.browser), server, docker, wasm()}
 }
 
 func (c *Catalog) server(f *facts, available bool) Environment {
@@ -119,22 +127,57 @@ func (c *Catalog) server(f *facts, available bool) Environment {
 	}
 }
 
-func pyodide() Environment {
-	return Environment{
+// Browser limits the page applies to a Pyodide run (web/src/runner/pyodide).
+const (
+	browserTimeoutSeconds = 30
+	browserOutputChars    = 10000
+	browserStopGraceSecs  = 1
+)
+
+func pyodide(b Browser) Environment {
+	e := Environment{
 		ID: "pyodide", Name: "Pyodide (Python in the browser)", Location: "browser",
-		Languages: []Language{{Name: "python", Version: ""}},
-		Packages:  []string{},
-		Limits:    map[string]any{"timeout_seconds": 30, "output_chars": 10000},
+		Languages: []Language{{Name: "python", Version: b.Python}},
+		Packages:  b.Packages,
+		Limits: map[string]any{
+			"timeout_seconds": browserTimeoutSeconds, "output_chars": browserOutputChars,
+			"stop_grace_seconds": browserStopGraceSecs,
+		},
 		Capabilities: []string{
 			"Runs in the learner's browser: no server load, works without a round trip",
+			"Live output, interactive input() and Stop (the page must be cross-origin isolated)",
+			"Each run starts in a fresh __main__: blocks don't see each other's variables",
 		},
 		Limitations: []string{
-			"This build of runblock does not serve the Pyodide runtime, so browsers can't use it yet.",
-			"Requests that name pyodide are run in the server's Python sandbox and say so in warnings.",
-			"Offline Pyodide has the standard library only: numpy, pandas and matplotlib wheels are not available.",
+			"Python only. The first run waits for the runtime to load (about 6 MB compressed, once per browser).",
+			"A program that ignores Stop for 1 s has its Python worker restarted.",
+			"No server-side policy check: the code runs in the learner's own browser, not on the server.",
 		},
-		Available: false,
+		Available: b.Available,
+		Runtime:   "pyodide " + b.Version,
 	}
+	if b.Packages == nil {
+		e.Packages = []string{}
+	}
+	if !b.Available {
+		why := b.Why
+		if why == "" {
+			why = "this build of runblock does not serve the Pyodide runtime"
+		}
+		e.Runtime = ""
+		e.Limitations = []string{
+			"Not available: " + why + ", so browsers can't use it.",
+			"Requests that name pyodide are run in the server's Python sandbox and say so in warnings.",
+		}
+		return e
+	}
+	if len(b.Packages) == 0 {
+		e.Limitations = append(e.Limitations, fmt.Sprintf("Standard library only: none of the %d packages in pyodide-lock.json (numpy, pandas, matplotlib…) has its wheel served; "+
+			"such imports run on the server. An operator can serve Pyodide's full distribution with browser.pyodide_dir.", b.Listed))
+	} else if len(b.Packages) < b.Listed {
+		e.Limitations = append(e.Limitations, "Only the listed packages have their wheels served; imports of others run on the server.")
+	}
+	return e
 }
 
 func wasm() Environment {

@@ -39,6 +39,7 @@ type Limits struct {
 	Pids        int      `json:"pids"`
 	OutputChars int      `json:"output_chars"`
 	TmpMB       int64    `json:"tmp_mb"`
+	ImageBytes  int64    `json:"image_bytes"` // figures' PNG bytes per run; past it they are dropped with a note
 	MaxTimeout  Duration `json:"max_timeout"` // the largest timeout a request may ask for (whole seconds)
 	// OldMaxTimeoutSecs is max_timeout's old spelling, in seconds; Parse
 	// moves it (with a deprecation note).
@@ -120,6 +121,15 @@ type Validation struct {
 	DefaultPolicy string `json:"default_policy"`
 }
 
+// Browser configures what the learner's page gets to run itself.
+type Browser struct {
+	// PyodideDir is a full Pyodide distribution (the release tarball
+	// unpacked: runtime, pyodide-lock.json, wheels) served as /pyodide/
+	// instead of the embedded npm runtime, which has no wheels. It must be
+	// the same Pyodide version the page was built with.
+	PyodideDir string `json:"pyodide_dir"`
+}
+
 // Config is everything `runblock serve` needs.
 type Config struct {
 	Addr            string                      `json:"addr"`
@@ -150,6 +160,7 @@ type Config struct {
 	ContentDir string     `json:"content_dir"`
 	Store      Store      `json:"store"`
 	Validation Validation `json:"validation"`
+	Browser    Browser    `json:"browser"`
 
 	notes []string // deprecations met while parsing; see Notes
 }
@@ -170,7 +181,7 @@ func Default() Config {
 		},
 		Limits: Limits{
 			MemoryMB: 128, CPUs: 0.5, Timeout: Duration{30 * time.Second}, Pids: 64,
-			OutputChars: 10000, TmpMB: 16, MaxTimeout: Duration{30 * time.Second},
+			OutputChars: 10000, TmpMB: 16, MaxTimeout: Duration{30 * time.Second}, ImageBytes: sandbox.DefaultImageBytes,
 		},
 		MaxConcurrent:   0, // sized from the machine
 		MaxQueue:        256,
@@ -304,6 +315,9 @@ func (c *Config) Validate() error {
 	if l.TmpMB < 1 {
 		bad("limits.tmp_mb", "must be at least 1")
 	}
+	if l.ImageBytes < 0 || l.ImageBytes > 64<<20 {
+		bad("limits.image_bytes", "must be between 0 (the default, 4 MiB) and 64 MiB")
+	}
 	if c.MaxConcurrent < 0 {
 		bad("max_concurrent", "must not be negative (0 sizes it from the machine)")
 	}
@@ -410,5 +424,6 @@ func (c *Config) SandboxLimits() sandbox.Limits {
 		OutputChars: c.Limits.OutputChars,
 		TmpBytes:    c.Limits.TmpMB << 20,
 		FileBytes:   c.Limits.TmpMB << 20,
+		ImageBytes:  c.Limits.ImageBytes,
 	}
 }

@@ -151,6 +151,7 @@ func TestSampleContent(t *testing.T) {
 		"python-basics": {"hello:python:auto", "loops:python:auto", "functions:python:auto", "input:python:auto", "ask:python:auto", "countdown:python:auto"},
 		"numpy-intro":   {"arrays:python:server", "stats:python:server"},
 		"c-basics":      {"hello-c:c:server"},
+		"plotting":      {"line:python:server", "bars:python:server", "numpy-plot:python:server"},
 	}
 	for id, blocks := range want {
 		l, ok := cat.Lesson(id)

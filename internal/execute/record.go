@@ -31,6 +31,7 @@ type recording struct {
 	e              store.Execution
 	limits         sandbox.Limits // for the failure note (e.g. the timeout)
 	stdout, stderr capBuffer
+	images         []store.Image // the first that fit history's caps
 }
 
 func (s *Service) startRecording(ctx context.Context, who Caller, p Prepared, o Outcome) *recording {
@@ -76,6 +77,7 @@ func (s *Service) finishRecording(ctx context.Context, r *recording, res sandbox
 	// History keeps the error text the client was shown, not only stderr:
 	// a timed-out or killed run would otherwise read as a silent one.
 	e.Output = r.stdout.String()
+	e.Images = r.images
 	e.ErrorOutput = ErrorText(Outcome{Result: res, Limits: r.limits}, r.stderr.String())
 	now := s.now()
 	e.FinishedAt = &now

@@ -117,6 +117,9 @@ type IO struct {
 	// ID, when set, is the run's id (Start gives a run its id before it
 	// queues, so a queued run can be found and stopped); else Run makes one.
 	ID string
+	// Images receives a Python run's figures in order with Stdout: after
+	// the output written before each, before the output after it.
+	Images func(Image)
 }
 
 // Outcome is a finished run.
@@ -188,13 +191,15 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 	if rec != nil {
 		recOut, recErr = &rec.stdout, &rec.stderr
 	}
+	figs := s.figures(p, rio, rec)
 	res, err := s.runSandbox(ctx, p, sandbox.Request{
 		Language: p.Lang,
 		Files:    []sandbox.File{{Content: []byte(p.Code)}},
 		Stdin:    stdin,
-		Stdout:   rec.tee(rio.Stdout, recOut),
+		Stdout:   figs.stdout(rec.tee(rio.Stdout, recOut)),
 		Stderr:   rec.tee(rio.Stderr, recErr),
 		Limits:   p.Limits,
+		Images:   figs.sink(),
 	})
 	status := string(res.Status)
 	if err != nil {

@@ -34,6 +34,11 @@ type event struct {
 	// busy, when to try again (seconds).
 	Code       string `json:"code,omitempty"`
 	RetryAfter *int   `json:"retry_after,omitempty"`
+	// An image event's figure (see images.go); complete's count of dropped ones.
+	MIME          string `json:"mime,omitempty"`
+	Data          string `json:"data,omitempty"`
+	Alt           string `json:"alt,omitempty"`
+	ImagesDropped int    `json:"images_dropped,omitempty"`
 }
 
 // eventQueue sits between the sandbox's output and a (possibly slow) client.

@@ -34,6 +34,8 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	queued := make(chan struct{})
 	var queuedOnce sync.Once
 	rio := execute.IO{ID: id, Stdout: stdout, Stderr: stderr,
+		// Figures come from the sandbox's stdout reader, in order with it.
+		Images: func(im execute.Image) { q.push(imageEvent(im)) },
 		// Both callbacks run on the run's goroutine, in order, before the
 		// program starts: queued events always precede start, and start
 		// precedes any output.
@@ -115,6 +117,7 @@ func (s *Server) completeEvent(r *http.Request, o execute.Outcome, err error) ev
 		ExecutionTime: ptr(res.WallTime.Seconds()), Truncated: ptr(res.Truncated),
 		CPUTime: ptr(res.CPUTime.Seconds()), MemoryPeakBytes: ptr(res.MemoryPeak),
 		Stage: string(res.Stage), Warnings: o.Warnings, Environment: o.Environment, Language: o.Language,
+		ImagesDropped: res.ImagesDropped,
 	}
 	if res.ExitCode >= 0 {
 		ev.ExitCode = ptr(res.ExitCode)

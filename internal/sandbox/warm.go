@@ -11,7 +11,10 @@ import (
 // waiting. Used by the front door's warm pools.
 type Prestarter interface {
 	// Prestart starts req's program (its Files are in place, its Stdin,
-	// Stdout and Stderr are ignored) held until Go. The program must read
+	// Stdout and Stderr are ignored) held until Go. When req.Images is set
+	// (any non-nil sink: only whether it is set counts) the program starts
+	// with the figure channel in place, since Python's site module sets it
+	// up at start-up; Go's images then receives the figures. The program must read
 	// one byte from stdin before it reads anything else there or opens the
 	// files Go adds (see the front door's boot script). extraMemory is
 	// allowed on top of req's memory limit until Go, for libraries loaded
@@ -26,7 +29,9 @@ type Held interface {
 	// output, restarts the accounting (memory limit, peak and CPU count
 	// from here: what the program was started with is not its own) and
 	// lets it run, at most wall. The result is as Runtime.Run's.
-	Go(ctx context.Context, drop []string, files []File, stdin io.Reader, stdout, stderr io.Writer, wall time.Duration) (Result, error)
+	// images receives the run's figures when the sandbox was prestarted
+	// with a figure channel (its Request's Images set); else it is unused.
+	Go(ctx context.Context, drop []string, files []File, stdin io.Reader, stdout, stderr io.Writer, images ImageSink, wall time.Duration) (Result, error)
 	// Done is closed if the sandbox ends before Go (it is then useless).
 	Done() <-chan struct{}
 	// Close destroys the sandbox; after Go it only frees what is left.

@@ -56,8 +56,10 @@ PREFIX = "runblock-policy: "
 
 # The file name the guard's own code carries (it may run from a .pyc).
 GUARD = (lambda: 0).__code__.co_filename
-TRUSTED = ("/usr/", "<frozen ")
-READ_PREFIXES = ("/usr/", "/box/", "/tmp/", "/etc/")
+# /opt/runblock holds runblock's own modules (the matplotlib backend that
+# sends figures), bound read-only by the server like /usr.
+TRUSTED = ("/usr/", "<frozen ", "/opt/runblock/")
+READ_PREFIXES = ("/usr/", "/box/", "/tmp/", "/etc/", "/opt/runblock/")
 READ_FILES = frozenset({"/usr", "/box", "/tmp", "/etc", "/dev/null", "/dev/zero",
                         "/dev/urandom", "/dev/random"})
 WRITE_PREFIXES = ("/tmp/",)

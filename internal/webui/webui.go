@@ -28,6 +28,10 @@ const (
 	cacheImmutable = "public, max-age=31536000, immutable"
 	cacheLong      = "public, max-age=604800"
 	cacheNoCache   = "no-cache"
+	// embed.js keeps its name (host pages link to it), so it is cached
+	// briefly: a new release reaches host pages within five minutes, and
+	// its hashed chunks under embed-assets/ are immutable.
+	cacheEmbed = "public, max-age=300"
 )
 
 // Handler serves the page, its assets and Pyodide's files from dist (the
@@ -36,6 +40,11 @@ type Handler struct {
 	dist  fs.FS
 	built bool
 	files sync.Map // path -> *entry, for files that exist
+	// pyodide, when set, is an operator's Pyodide distribution served as
+	// /pyodide/ instead of the runtime embedded in dist.
+	pyodide  *diskDir
+	warm     []string
+	warmOnce sync.Once
 }
 
 // New returns a handler for dist. Without dist/index.html every page says
@@ -43,6 +52,26 @@ type Handler struct {
 func New(dist fs.FS) *Handler {
 	fi, err := fs.Stat(dist, "index.html")
 	return &Handler{dist: dist, built: err == nil && fi.Mode().IsRegular()}
+}
+
+// WarmOnFirstPage has the first page request read and compress the named
+// files in the background, so the browser's fetch of them moments later
+// doesn't wait for it (Pyodide's wasm takes a second or more). Not at
+// start-up: a server that never serves a page never pays for it.
+func (h *Handler) WarmOnFirstPage(names ...string) *Handler {
+	h.warm = names
+	return h
+}
+
+// Warm reads and compresses the named files now. Missing files are skipped.
+func (h *Handler) Warm(names ...string) {
+	for _, n := range names {
+		if h.pyodide != nil && strings.HasPrefix(n, "pyodide/") {
+			_, _ = load(h.pyodide.fsys, &h.pyodide.files, strings.TrimPrefix(n, "pyodide/"))
+			continue
+		}
+		_, _ = load(h.dist, &h.files, n)
+	}
 }
 
 // Built reports whether dist holds a built UI.
@@ -60,8 +89,16 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.servePage(w, r)
 	case p == "/lessons" || p == "/lessons/":
 		http.Redirect(w, r, "/", http.StatusFound)
+	case p == "/embed.js":
+		crossOriginScript(w)
+		h.serveFile(w, r, "embed.js", cacheEmbed, true)
+	case strings.HasPrefix(p, "/embed-assets/"):
+		crossOriginScript(w)
+		h.serveFile(w, r, p[1:], cacheImmutable, true)
 	case strings.HasPrefix(p, "/assets/"):
 		h.serveFile(w, r, p[1:], cacheImmutable, true)
+	case strings.HasPrefix(p, "/pyodide/") && h.pyodide != nil:
+		h.pyodide.serve(w, r, p[len("/pyodide/"):])
 	case strings.HasPrefix(p, "/pyodide/"):
 		h.serveFile(w, r, p[1:], cacheLong, true)
 	case strings.Count(p, "/") == 1 && h.isFile(p[1:]):
@@ -69,6 +106,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		h.htmlPage(w, r, http.StatusNotFound, "Page not found", "There is no page at this address.")
 	}
+}
+
+// crossOriginScript lets pages of any origin load the embed script and its
+// chunks: module scripts are fetched in CORS mode (so they need
+// Access-Control-Allow-Origin), and a host page that is itself cross-origin
+// isolated (COEP require-corp) also needs CORP cross-origin. These files
+// are public and taken without credentials, so "*" is right whatever the
+// API's own CORS settings are.
+func crossOriginScript(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Del("Access-Control-Allow-Credentials")
 }
 
 // servePage answers every route of the single-page app with index.html;
@@ -81,6 +131,11 @@ func (h *Handler) servePage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Security-Policy", CSP)
+	h.warmOnce.Do(func() {
+		if len(h.warm) > 0 {
+			go h.Warm(h.warm...)
+		}
+	})
 	h.serveFile(w, r, "index.html", cacheNoCache, false)
 }
 
@@ -108,7 +163,7 @@ func validName(name string) bool {
 }
 
 func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name, cache string, jsonNotFound bool) {
-	f, err := h.load(name)
+	f, err := load(h.dist, &h.files, name)
 	if err != nil {
 		if jsonNotFound {
 			notFoundJSON(w, r)
@@ -117,6 +172,11 @@ func (h *Handler) serveFile(w http.ResponseWriter, r *http.Request, name, cache 
 		}
 		return
 	}
+	writeFile(w, r, f, cache)
+}
+
+// writeFile sends f, compressed when the client takes gzip and it helps.
+func writeFile(w http.ResponseWriter, r *http.Request, f *file, cache string) {
 	hd := w.Header()
 	hd.Set("Content-Type", f.contentType)
 	hd.Set("Cache-Control", cache)
@@ -147,25 +207,25 @@ func acceptsGzip(r *http.Request) bool {
 // load returns the file, reading and compressing it on first use.
 // Embedded files never change, so this is done once per file; only files
 // that exist get an entry, so probing for missing names costs no memory.
-func (h *Handler) load(name string) (*file, error) {
+func load(dist fs.FS, files *sync.Map, name string) (*file, error) {
 	if !validName(name) {
 		return nil, fs.ErrNotExist
 	}
-	v, ok := h.files.Load(name)
+	v, ok := files.Load(name)
 	if !ok {
-		fi, err := fs.Stat(h.dist, name)
+		fi, err := fs.Stat(dist, name)
 		if err != nil {
 			return nil, err
 		}
 		if !fi.Mode().IsRegular() {
 			return nil, fs.ErrNotExist
 		}
-		v, _ = h.files.LoadOrStore(name, &entry{})
+		v, _ = files.LoadOrStore(name, &entry{})
 	}
 	e := v.(*entry)
 	e.once.Do(func() {
 		var data []byte
-		if data, e.err = fs.ReadFile(h.dist, name); e.err == nil {
+		if data, e.err = fs.ReadFile(dist, name); e.err == nil {
 			e.f = newFile(name, data)
 		}
 	})

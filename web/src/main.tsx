@@ -2,10 +2,11 @@ import { StrictMode } from 'react'
 import { createRoot } from 'react-dom/client'
 import { App } from './App'
 import { RunnerContext } from './hooks/RunnerContext'
-import { ServerRunner } from './runner/server'
+import { createPageRunner } from './runner/page'
 import './styles.css'
 
-const runner = new ServerRunner()
+// Python runs in the browser when it can, on the server otherwise (runner/auto.ts).
+const { runner } = createPageRunner()
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

@@ -20,6 +20,7 @@ import (
 
 	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/cgroup"
+	"github.com/runblock/runblock/internal/sandbox/figure"
 )
 
 var _ sandbox.Runtime = (*Runtime)(nil)
@@ -74,6 +75,7 @@ type Runtime struct {
 	uids     []int      // leased sandbox uids, one per slot
 	leases   []*os.File // their lock files; see uids.go
 	dropPriv bool
+	figLib   string // the figure backend's host dir; see figures.go
 	log      *slog.Logger
 }
 
@@ -146,6 +148,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		return nil, err
 	}
 	r.usrLocal = usrLocalKeep()
+	if r.figLib, err = figure.WriteLib(cfg.WorkDir); err != nil {
+		return nil, err
+	}
 	if err := r.cleanStale(ctx); err != nil {
 		return nil, err
 	}

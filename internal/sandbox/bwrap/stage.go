@@ -17,6 +17,7 @@ import (
 
 	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/cgroup"
+	"github.com/runblock/runblock/internal/sandbox/figure"
 	"github.com/runblock/runblock/internal/sandbox/hostproc"
 )
 
@@ -30,6 +31,7 @@ type stageSpec struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	out            *sandbox.OutputCap
+	fig            *figure.Channel // nil: no figure channel (see figures.go)
 }
 
 // pipes holds every descriptor of one stage so they are closed in one place.
@@ -90,12 +92,16 @@ type proc struct {
 	errR    *os.File
 	readers sync.WaitGroup
 	base    cgroup.Stats // subtracted from the stats (a warm sandbox's start)
+	// fig is the figure channel (nil without one); Finish's note on
+	// dropped figures goes to stderr.
+	fig    *figure.Channel
+	stderr io.Writer
 }
 
 // launch starts s's command in a new sandbox and cgroup, held before the
 // program starts (bwrap's block fd), with its output drained to s's writers.
 func (r *Runtime) launch(s stageSpec) (_ *proc, err error) {
-	pr := &proc{r: r, id: s.id, pidfd: -1}
+	pr := &proc{r: r, id: s.id, pidfd: -1, fig: s.fig, stderr: s.stderr}
 	defer func() {
 		if err != nil {
 			pr.close()
@@ -139,6 +145,7 @@ func (r *Runtime) launch(s stageSpec) (_ *proc, err error) {
 	cmd.Dir = "/"
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
 	cmd.ExtraFiles = []*os.File{secR, stW, blR, argR} // 3, 4, 5, 6 as args() and --args name them
+	cmd.ExtraFiles = append(cmd.ExtraFiles, s.figureFiles()...)
 	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if r.dropPriv {
 		attr.Credential = &syscall.Credential{Uid: uint32(s.uid), Gid: uint32(s.uid), Groups: []uint32{}}
@@ -161,6 +168,9 @@ func (r *Runtime) launch(s stageSpec) (_ *proc, err error) {
 		return nil, fmt.Errorf("bwrap: start: %w", err)
 	}
 	pr.cmd = cmd
+	// The server's copy of the figure pipe's write end goes now (the
+	// program holds its own), or the channel never sees its end.
+	s.fig.Start()
 	// Our copies of the child's ends must go, or EOF never comes.
 	for _, f := range []*os.File{secR, stW, blR, argR, inR, outW, errW} {
 		f.Close()
@@ -198,7 +208,7 @@ func (r *Runtime) launch(s stageSpec) (_ *proc, err error) {
 		_, _ = io.CopyBuffer(dst, src, make([]byte, 32<<10))
 	}
 	pr.readers.Add(2)
-	go drain(outR, s.stdout)
+	go drain(outR, s.fig.Stdout(s.stdout))
 	go drain(errR, s.stderr)
 	return pr, nil
 }
@@ -240,6 +250,7 @@ func (pr *proc) await(ctx context.Context, wall time.Duration, start time.Time, 
 	}
 	pr.inW.Close()
 	waitReaders(&pr.readers, pr.outR, pr.errR)
+	res.ImagesDropped = pr.fig.Finish(pr.stderr, 2*time.Second)
 
 	if pr.grp != nil {
 		if st, err := pr.grp.Stats(); err == nil {
@@ -281,6 +292,9 @@ func (pr *proc) kill() {
 // close kills whatever is left, reaps the sandbox's init and removes its
 // cgroup and descriptors. Safe after a failed launch.
 func (pr *proc) close() {
+	// Both ends, for a sandbox that never started or was discarded unused
+	// (after Finish this only closes what is closed already).
+	defer pr.fig.Close()
 	if pr.waitCh != nil {
 		// Never awaited (a warm sandbox discarded unused).
 		pr.kill()

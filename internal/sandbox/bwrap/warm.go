@@ -64,11 +64,20 @@ func (r *Runtime) Prestart(ctx context.Context, req sandbox.Request, extraMemory
 	// The learner's limits are what it may use; the wall limit of the whole
 	// wait is the caller's to bound (it discards idle ones).
 	start.WallTime = 24 * time.Hour
+	// The figure channel must exist when the interpreter starts: its
+	// sitecustomize reads RUNBLOCK_FIGURE_FD then, and a flavour that
+	// imports matplotlib ahead picks its backend (MPLBACKEND) at that import.
+	fig, err := r.openFigures(req.Images, limits)
+	if err != nil {
+		h.free()
+		return nil, err
+	}
 	pr, err := r.launch(stageSpec{
 		id: id + "-r", uid: uid, dir: h.dir, argv: lang.Run, limits: start,
-		stdout: h.stdout, stderr: h.stderr, out: h.out,
+		stdout: h.stdout, stderr: h.stderr, out: h.out, fig: fig,
 	})
 	if err != nil {
+		fig.Close()
 		h.free()
 		return nil, err
 	}
@@ -98,7 +107,7 @@ func (r *Runtime) Prestart(ctx context.Context, req sandbox.Request, extraMemory
 func (h *held) Done() <-chan struct{} { return h.exited }
 
 // Go implements sandbox.Held.
-func (h *held) Go(ctx context.Context, drop []string, files []sandbox.File, stdin io.Reader, stdout, stderr io.Writer, wall time.Duration) (sandbox.Result, error) {
+func (h *held) Go(ctx context.Context, drop []string, files []sandbox.File, stdin io.Reader, stdout, stderr io.Writer, images sandbox.ImageSink, wall time.Duration) (sandbox.Result, error) {
 	if h.used {
 		return sandbox.Result{}, errors.New("bwrap: a prestarted sandbox runs once")
 	}
@@ -140,6 +149,7 @@ func (h *held) Go(ctx context.Context, drop []string, files []sandbox.File, stdi
 		rb.ResetPeak()
 		pr.base = cgroup.Stats{MemoryPeak: mem, CPUTime: cpu}
 	}
+	pr.fig.SetSink(images)
 	h.stdout.attach(h.out.Writer(stdout))
 	h.stderr.attach(h.out.Writer(stderr))
 	start := time.Now()

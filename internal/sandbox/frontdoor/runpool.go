@@ -167,8 +167,15 @@ func (rp *runPool) form(req sandbox.Request) (warmForm, bool) {
 		extra = rp.opts.LibMemory
 	}
 	tmpl := sandbox.Request{Language: wl, Files: support, Limits: lim}
+	if req.Images != nil {
+		// Only whether it is set counts at Prestart (the figure channel is
+		// opened then, for sitecustomize); the run's own sink is given at Go.
+		tmpl.Images = discardImage
+	}
 	return warmForm{key: formKey(tmpl, extra), tmpl: tmpl, extra: extra, files: own, drop: drop}, true
 }
+
+func discardImage(sandbox.Image) {}
 
 func formKey(r sandbox.Request, extra int64) [32]byte {
 	h := sha256.New()
@@ -185,7 +192,7 @@ func formKey(r sandbox.Request, extra int64) [32]byte {
 		put(f.Name)
 		put(string(f.Content))
 	}
-	put(fmt.Sprintf("%+v %d", r.Limits, extra))
+	put(fmt.Sprintf("%+v %d figures=%t", r.Limits, extra, r.Images != nil))
 	var k [32]byte
 	copy(k[:], h.Sum(nil))
 	return k
@@ -206,7 +213,7 @@ func (rp *runPool) run(ctx context.Context, req sandbox.Request) (sandbox.Result
 	if e == nil {
 		return sandbox.Result{}, false, nil
 	}
-	res, err := e.h.Go(ctx, wf.drop, wf.files, req.Stdin, req.Stdout, req.Stderr, req.Limits.WallTime)
+	res, err := e.h.Go(ctx, wf.drop, wf.files, req.Stdin, req.Stdout, req.Stderr, req.Images, req.Limits.WallTime)
 	return res, true, err
 }
 

@@ -236,3 +236,81 @@ func BenchmarkWarmHello(b *testing.B) {
 	b.ReportMetric(float64(wall.Microseconds())/float64(b.N), "program-µs/op")
 	b.ReportMetric(float64(cpu.Microseconds())/float64(b.N), "cpu-µs/op")
 }
+
+// figureRecorder keeps a run's stdout and images in the order delivered,
+// images as [img:<alt>].
+type figureRecorder struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (r *figureRecorder) Write(p []byte) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.b.Write(p)
+	return len(p), nil
+}
+
+func (r *figureRecorder) image(im sandbox.Image) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	fmt.Fprintf(&r.b, "[img:%s]", im.Alt)
+}
+
+func (r *figureRecorder) String() string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.b.String()
+}
+
+// figureProgram reports whether pyplot was imported before its first line
+// (only a warm sandbox of the matplotlib flavour has it) and the backend.
+const figureProgram = `import sys
+print("preloaded", "matplotlib.pyplot" in sys.modules)
+import matplotlib
+import matplotlib.pyplot as plt
+print("backend", matplotlib.get_backend())
+plt.plot([1, 2, 3])
+plt.title("line")
+plt.show()
+print("after")
+`
+
+func runFigure(t *testing.T, rt sandbox.Runtime) string {
+	t.Helper()
+	var rec figureRecorder
+	var errb bytes.Buffer
+	res, err := rt.Run(frontdoor.WithTicket(context.Background(), frontdoor.Ticket{Kind: frontdoor.KindRun}), sandbox.Request{
+		Language: config.DefaultLanguages()["python"], Files: []sandbox.File{{Content: []byte(figureProgram)}},
+		Stdout: &rec, Stderr: &errb, Images: rec.image,
+	})
+	if err != nil || res.Status != sandbox.StatusSuccess {
+		t.Fatalf("run: %v %+v %s", err, res, errb.String())
+	}
+	return rec.String()
+}
+
+// A warm sandbox starts with the figure channel in place (sitecustomize
+// runs at the interpreter's start, and the matplotlib flavour imports
+// pyplot ahead with runblock's backend), so its figure comes out between
+// the text around it as a cold run's does.
+func TestFigureOnWarmAndColdRuns(t *testing.T) {
+	const shown = "backend module://runblock_mpl\n[img:Figure 1: line]after\n"
+	warm := runFigure(t, asRuns{openDoor(t, doorOpts{waitForWarm: true})})
+	if want := "preloaded True\n" + shown; warm != want {
+		t.Errorf("warm run:\n got %q\nwant %q", warm, want)
+	}
+
+	rt, err := bwrap.New(context.Background(), bwrap.Config{Slots: 4})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cold, err := frontdoor.New(frontdoor.Config{Backend: rt, Admitter: frontdoor.NewSimpleAdmitter(2, 2, 4, time.Minute)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cold.Close(); rt.Close() })
+	if got, want := runFigure(t, cold), "preloaded False\n"+shown; got != want {
+		t.Errorf("cold run:\n got %q\nwant %q", got, want)
+	}
+}

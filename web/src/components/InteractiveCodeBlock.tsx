@@ -30,9 +30,7 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
 
   const exec = useCodeExecution({
     language: block.language,
-    // Python in the browser (Pyodide) comes with the next issue; until then
-    // `auto` and `pyodide` blocks run on the server, and the terminal says so.
-    environment: block.environment === 'auto' || block.environment === 'pyodide' ? 'server' : block.environment,
+    environment: block.environment,
     timeout: block.timeout,
     stdin: block.stdin,
     contentId: lessonId,

@@ -23,6 +23,7 @@ export function LessonPage({ id }: { id: string }) {
     fetchLesson(id, ac.signal)
       .then((l) => {
         setLesson(l)
+        runner.prepare?.(l.code_blocks)
         document.title = `${l.title} · runblock`
       })
       .catch((e: unknown) => {

@@ -80,8 +80,11 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
   const lastFlush = useRef(0)
 
   const live = status === 'starting' || status === 'running'
+  // The server's quota doesn't hold back a block the browser may run.
+  const serverBound = runner.runsOnServer?.(target) ?? true
   // Read the clock here, not `now`: a 429 that just arrived must count from the present.
-  const blockedSeconds = quota.blockedUntil !== null ? Math.max(0, Math.ceil((quota.blockedUntil - Date.now()) / 1000)) : 0
+  const blockedSeconds =
+    serverBound && quota.blockedUntil !== null ? Math.max(0, Math.ceil((quota.blockedUntil - Date.now()) / 1000)) : 0
 
   // A clock for the elapsed time and the 429 countdown; idle otherwise.
   useEffect(() => {
@@ -108,7 +111,7 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
     (code: string) => {
       const prev = handleRef.current?.status()
       if (prev === 'starting' || prev === 'running') return
-      if (runner.quota.secondsBlocked() > 0) return
+      if (runner.quota.secondsBlocked() > 0 && (runner.runsOnServer?.(targetRef.current) ?? true)) return
       term.clear()
       setOutputVersion(term.version)
       setResult(null)
@@ -141,6 +144,10 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
             setRetrying(null)
             setQueued({ position: ev.position, estimatedWait: ev.estimatedWait })
             break
+          case 'image':
+            term.image({ mime: ev.mime, data: ev.data, alt: ev.alt })
+            bump()
+            break
           case 'retrying':
             setQueued(null)
             setRetrying({ attempt: ev.attempt, maxAttempts: ev.maxAttempts, delaySeconds: ev.delaySeconds, reason: ev.reason })
@@ -150,6 +157,7 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
             setQueued(null)
             setStopping(false)
             setResult(ev.result)
+            if (ev.result.imagesDropped) term.note(`(${ev.result.imagesDropped} more figure${ev.result.imagesDropped === 1 ? '' : 's'} not shown: the run's image budget is used up)`)
             if (ev.result.environment) setEnvironment(ev.result.environment)
             setStatus(ev.result.status)
             setOutputVersion(term.version)

@@ -1,6 +1,7 @@
 import { BaseHandle, emptyResult } from './handle'
 import { QuotaStore } from './quota'
 import { SSEParser } from './sse'
+import { parseImage } from './image'
 import type { FinalStatus, RunHandle, RunRequest, RunResult, Runner } from './types'
 
 // The server path: POST /execute/stream read as a fetch stream of SSE frames,
@@ -96,7 +97,8 @@ class ServerRun extends BaseHandle {
   private body(): string {
     const r = this.req
     const b: Record<string, unknown> = { code: r.code, language: r.language }
-    if (r.environment) b.environment = r.environment
+    // "auto" is the page's choice (runner/auto.ts); on this path the answer is the server.
+    if (r.environment) b.environment = r.environment.toLowerCase() === 'auto' ? 'server' : r.environment
     if (r.timeout) b.timeout = r.timeout
     if (r.stdin !== undefined) b.stdin = r.stdin
     if (r.contentId) b.content_id = r.contentId
@@ -212,6 +214,11 @@ class ServerRun extends BaseHandle {
                 this.emit({ type: 'output', stream: ev.type === 'output' ? 'stdout' : 'stderr', text: ev.content })
               }
               break
+            case 'image': {
+              const img = parseImage(ev)
+              if (img) this.emit({ type: 'image', ...img })
+              break
+            }
             case 'complete': {
               const status = serverStatuses.has(ev.status as FinalStatus) ? (ev.status as FinalStatus) : 'failed'
               return emptyResult(status, {
@@ -221,6 +228,7 @@ class ServerRun extends BaseHandle {
                 message: typeof ev.error === 'string' && ev.error !== '' ? ev.error : null,
                 environment,
                 stage: typeof ev.stage === 'string' ? ev.stage : null,
+                ...(typeof ev.images_dropped === 'number' && ev.images_dropped > 0 ? { imagesDropped: ev.images_dropped } : {}),
               })
             }
           }
