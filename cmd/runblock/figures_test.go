@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/runblock/runblock/internal/content"
 	"github.com/runblock/runblock/internal/sandbox/sandboxtest"
@@ -154,5 +155,52 @@ func TestPlottingLessonShowsItsFigures(t *testing.T) {
 		if imgs, _ := m["images"].([]any); m["status"] != "success" || len(imgs) != want {
 			t.Errorf("plotting/%s: status %v, %d images, want %d; error %v", block, m["status"], len(imgs), want, m["error"])
 		}
+	}
+}
+
+// preloadedLine makes a program say whether pyplot was imported before its
+// first line: only a warm sandbox of the matplotlib flavour has it.
+const preloadedLine = "import sys\nprint(\"preloaded\", \"matplotlib.pyplot\" in sys.modules)\n"
+
+// The figure stream through the server on a warm (pooled) sandbox and on a
+// cold one: the figure channel is in place when a warm interpreter starts.
+func TestFiguresStreamInOrderWarmAndCold(t *testing.T) {
+	const shown = "a\n[img:Figure 1: rising]b\n[img:Figure 2: bars]c\n"
+	body := mustJSON(map[string]any{"code": preloadedLine + sandboxtest.FigureProgram})
+	run := func(url string) string {
+		resp, ch := openStream(t, context.Background(), url, body)
+		evs := collect(ch)
+		shape, _, complete := streamShape(t, evs)
+		if complete == nil || complete["status"] != "success" {
+			t.Fatalf("%d: complete = %v (events %v)", resp.StatusCode, complete, evs)
+		}
+		return shape
+	}
+
+	// sandbox-only: the strict policy would refuse the probe's import of sys.
+	const conf = `{"validation": {"execute_policy": "sandbox-only"}, "rate_limit": {"per_role": {"anonymous": 100000}}%s}`
+	cold := startServer(t, nil, "--config", writeConfig(t, fmt.Sprintf(conf, `, "sandbox": {"cold_starts": true}`)))
+	if got, want := run(cold.URL), "preloaded False\n"+shown; got != want {
+		t.Errorf("cold: %q, want %q", got, want)
+	}
+
+	// The first run of a kind starts its pool (and runs cold); a later one
+	// takes the pooled sandbox once it is ready.
+	warm := startServer(t, nil, "--config", writeConfig(t, fmt.Sprintf(conf, "")))
+	for i := 0; ; i++ {
+		got := run(warm.URL)
+		if strings.HasPrefix(got, "preloaded True\n") {
+			if want := "preloaded True\n" + shown; got != want {
+				t.Fatalf("warm: %q, want %q", got, want)
+			}
+			return
+		}
+		if got != "preloaded False\n"+shown {
+			t.Fatalf("cold start on the warm server: %q", got)
+		}
+		if i == 200 {
+			t.Fatal("no run found a warm sandbox")
+		}
+		time.Sleep(100 * time.Millisecond)
 	}
 }
