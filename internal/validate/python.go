@@ -50,11 +50,14 @@ func (v *Validator) pythonChecker() sandbox.Language {
 
 // CheckerPool describes the Python checker for a front door's warm pool:
 // started ahead, it imports its modules and waits for its request on
-// stdin, so a check costs only the parse. Its wall limit covers the idle
-// wait too; the pool retires checkers well before it.
+// stdin, so a check costs only the parse.
 func (v *Validator) CheckerPool(size int) frontdoor.PoolSpec {
 	lim := v.limits
-	lim.WallTime += warmMaxAge
+	// The wall limit covers the idle wait: far beyond MaxAge, since an idle
+	// checker is retired only when it is next taken (one that hit its wall
+	// limit while idle was dead in the pool, and checks started cold). A
+	// check itself is bounded by the request's own limit (v.limits).
+	lim.WallTime = 24 * time.Hour
 	return frontdoor.PoolSpec{
 		Template: sandbox.Request{
 			Language: v.pythonChecker(),
@@ -66,7 +69,7 @@ func (v *Validator) CheckerPool(size int) frontdoor.PoolSpec {
 }
 
 // warmMaxAge retires idle warm checkers, so none waits near its wall limit.
-const warmMaxAge = 60 * time.Second
+const warmMaxAge = time.Hour
 
 // parseCheckerOutput turns the checker's one JSON object into a Result.
 // Anything else (empty, truncated, two objects, nonsense positions) means the

@@ -14,7 +14,8 @@ type Config struct {
 	PerUserRunning int
 	PerUserWaiting int
 	// LightReserved slots are kept from the heavy class for checks and
-	// probes: default 1 with 4+ slots, else 0; negative means 0.
+	// probes even when no check waits: default 0 (checks already go first
+	// whenever a slot frees, so a reserve only buys latency for idle slots).
 	LightReserved int
 	// LightMax caps the slots checks and probes hold: default Slots/2 (at least 1).
 	LightMax int
@@ -59,12 +60,7 @@ func (c Config) withDefaults() (Config, error) {
 	if c.PerUserWaiting == 0 {
 		c.PerUserWaiting = 1
 	}
-	switch {
-	case c.LightReserved < 0:
-		c.LightReserved = 0
-	case c.LightReserved == 0 && c.Slots >= 4:
-		c.LightReserved = 1
-	}
+	c.LightReserved = max(c.LightReserved, 0)
 	if c.LightReserved >= c.Slots {
 		c.LightReserved = c.Slots - 1
 	}

@@ -16,12 +16,13 @@
 //
 // Kinds: runs and compiles are the heavy class (learners' programs, seconds
 // each); checks and probes are the light class (a static check or readiness
-// probe, tens of milliseconds). Both classes wait in one line in arrival
-// order, but each class has a cap on the slots it may hold: the heavy class
-// leaves LightReserved slots to the light class (one when there are four or
-// more slots), and the light class may hold at most LightMax slots (half).
-// So a check behind a hundred queued runs starts as soon as a reserved slot
-// is free, and a flood of checks can never hold more than half the slots.
-// With fewer than four slots nothing is reserved (a slot is too precious to
-// keep idle) and checks simply take their turn in the line; they are short.
+// probe, tens of milliseconds). Each class has its own line (first come,
+// first served within it) and its own per-user places. When a slot frees,
+// a waiting check goes first, but the light class may hold at most LightMax
+// slots (half): a check behind a hundred queued runs waits for one slot to
+// free, not for the hundred, and a flood of checks can never hold more than
+// half the slots, so runs keep moving. Nothing is reserved by default (an
+// idle reserved slot costs a classroom a quarter of its runs on a 4-slot
+// machine); LightReserved keeps slots from runs for operators who want
+// checks to start at once even when every slot is busy.
 package admission

@@ -229,17 +229,20 @@ func (q *Queue) grantLocked(w *waiter) {
 	close(w.done)
 }
 
-// dispatchLocked grants every waiting ticket that may start, in arrival
-// order (a ticket held back by its class or user cap doesn't block those
-// behind it), then tells each waiter whose position changed.
+// dispatchLocked grants every waiting ticket that may start, checks first
+// (they are short and capped at LightMax), each class in arrival order (a
+// ticket held back by its class or user cap doesn't block those behind it),
+// then tells each waiter whose position changed.
 func (q *Queue) dispatchLocked() {
-	for e := q.line.Front(); e != nil && q.running[heavy]+q.running[light] < q.cfg.Slots; {
-		next := e.Next()
-		if w := e.Value.(*waiter); q.eligible(w) {
-			q.removeLocked(w)
-			q.grantLocked(w)
+	for _, c := range []class{light, heavy} {
+		for e := q.line.Front(); e != nil && q.running[heavy]+q.running[light] < q.cfg.Slots; {
+			next := e.Next()
+			if w := e.Value.(*waiter); w.cls == c && q.eligible(w) {
+				q.removeLocked(w)
+				q.grantLocked(w)
+			}
+			e = next
 		}
-		e = next
 	}
 	var ahead [nClasses]int
 	var rate [nClasses]float64

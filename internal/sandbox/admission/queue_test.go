@@ -268,8 +268,35 @@ func TestExpiresAfterLongestWait(t *testing.T) {
 	}
 }
 
-func TestChecksGetAReservedSlotBehindRuns(t *testing.T) {
-	q := mustNew(t, Config{Slots: 4})
+func TestChecksGoFirstWhenASlotFrees(t *testing.T) {
+	q := mustNew(t, Config{Slots: 2})
+	r1 := hold(t, q, Ticket{User: "r1"})
+	r2 := hold(t, q, Ticket{User: "r2"})
+	var runs []*pending
+	for i := range 5 {
+		p := submit(q, user(i), Ticket{User: user(i), Kind: Run})
+		p.queued(t)
+		runs = append(runs, p)
+	}
+	check := submit(q, "check", Ticket{User: "c", Kind: Check})
+	if pos := check.queued(t); pos != 1 {
+		t.Fatalf("a check's place counts checks only: %d", pos)
+	}
+	r1()
+	releaseCheck := check.granted(t) // before the five runs that came earlier
+	select {
+	case o := <-runs[0].done:
+		t.Fatalf("a run took the slot the check was due: %v", o.err)
+	default:
+	}
+	releaseCheck()
+	runs[0].granted(t)()
+	r2()
+	releaseAll(t, runs[1:])
+}
+
+func TestReservedSlotForChecks(t *testing.T) {
+	q := mustNew(t, Config{Slots: 4, LightReserved: 1})
 	var releases []func()
 	for i := range 3 {
 		releases = append(releases, hold(t, q, Ticket{User: user(i), Kind: Run}))

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -210,7 +211,12 @@ func (s *syncBuffer) String() string {
 
 // BenchmarkWarmHello measures a hello-world run on a warm sandbox, from
 // the front door's view (the pool refills between iterations' waits).
+// RUNBLOCK_BENCH_CODE replaces the program (e.g. a numpy snippet).
 func BenchmarkWarmHello(b *testing.B) {
+	code := "print('Hello, World!')"
+	if c := os.Getenv("RUNBLOCK_BENCH_CODE"); c != "" {
+		code = c
+	}
 	rt, err := bwrap.New(context.Background(), bwrap.Config{Slots: 12})
 	if err != nil {
 		b.Fatal(err)
@@ -226,7 +232,7 @@ func BenchmarkWarmHello(b *testing.B) {
 	py := config.DefaultLanguages()["python"]
 	var wall, cpu time.Duration
 	for b.Loop() {
-		res, err := asRuns{f}.Run(context.Background(), sandbox.Request{Language: py, Files: []sandbox.File{{Content: []byte("print('Hello, World!')")}}})
+		res, err := asRuns{f}.Run(context.Background(), sandbox.Request{Language: py, Files: []sandbox.File{{Content: []byte(code)}}})
 		if err != nil || res.Status != sandbox.StatusSuccess {
 			b.Fatalf("%v %+v", err, res)
 		}
@@ -312,5 +318,23 @@ func TestFigureOnWarmAndColdRuns(t *testing.T) {
 	t.Cleanup(func() { cold.Close(); rt.Close() })
 	if got, want := runFigure(t, cold), "preloaded False\n"+shown; got != want {
 		t.Errorf("cold run:\n got %q\nwant %q", got, want)
+	}
+}
+
+// A warm run ends as python3 main.py would: threads joined, atexit
+// handlers run, exit status and traceback (without the boot's frames) kept.
+func TestWarmRunEndsAsPython(t *testing.T) {
+	f := openDoor(t, doorOpts{waitForWarm: true, budget: 1})
+	res, out, _ := runPy(t, f, "import atexit, threading\natexit.register(lambda: print('bye'))\nt = threading.Thread(target=lambda: print('thread'))\nt.start()\nprint('hi')\n", sandbox.Limits{})
+	if res.Status != sandbox.StatusSuccess || !strings.Contains(out, "thread") || !strings.HasSuffix(out, "bye\n") {
+		t.Fatalf("%+v %q", res, out)
+	}
+	res, _, _ = runPy(t, f, "import sys\nsys.exit(3)\n", sandbox.Limits{})
+	if res.ExitCode != 3 {
+		t.Fatalf("sys.exit(3): %+v", res)
+	}
+	res, _, stderr := runPy(t, f, "def f():\n    1/0\nf()\n", sandbox.Limits{})
+	if res.ExitCode != 1 || !strings.HasPrefix(stderr, "Traceback (most recent call last):\n  File \"/box/main.py\", line 3") || strings.Contains(stderr, "runblock_boot") || !strings.Contains(stderr, "ZeroDivisionError") {
+		t.Fatalf("%+v %q", res, stderr)
 	}
 }
