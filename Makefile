@@ -5,7 +5,7 @@ NPM ?= npm
 ADDR ?= 127.0.0.1:8080
 DATA ?= data
 
-.PHONY: run test build ui ui-test e2e measure-ui measure-pyodide deps deps-test services bench fuzz lint clean
+.PHONY: run test build ui ui-test e2e measure-ui measure-pyodide deps deps-test services bench bench-queue fuzz lint clean
 
 run: deps web/dist/index.html build
 	./bin/runblock serve --addr $(ADDR) --data-dir $(DATA) --allow-anonymous
@@ -74,6 +74,7 @@ measure-pyodide: deps-test web/dist/index.html build
 FUZZTIME ?= 15s
 FUZZERS = \
 	./internal/sandbox/:FuzzOutputCap \
+	./internal/sandbox/figure/:FuzzParseFrame \
 	./internal/httpapi/:FuzzExecuteRequest \
 	./internal/httpapi/:FuzzValidateEndpoint \
 	./internal/validate/:FuzzParseCheckerOutput \
@@ -90,6 +91,11 @@ fuzz:
 
 bench: deps services build
 	$(GO) run ./bench -bin ./bin/runblock
+
+# A classroom pressing Run at once: 64 learners x 30 runs of a mixed lesson
+# against the fair queue (takes minutes; -clients/-runs to shorten).
+bench-queue: deps build
+	$(GO) run ./bench/queue -bin ./bin/runblock
 
 clean:
 	rm -rf bin

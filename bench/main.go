@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -27,8 +28,10 @@ func main() {
 	conc := flag.Int("c", 8, "concurrency for the throughput test")
 	dur := flag.Duration("d", 10*time.Second, "duration of the throughput test")
 	out := flag.String("out", "bench/out/results.md", "where to write the table")
+	only := flag.String("sections", "", "comma-separated sections to run (default all): execute,libraries,memory,stream,validate,limiter,store,streams200,figures")
+	flag.StringVar(only, "only", "", "the same as -sections")
 	flag.Parse()
-	if err := run(*bin, *n, *conc, *dur, *out); err != nil {
+	if err := run(*bin, *n, *conc, *dur, *out, *only); err != nil {
 		fmt.Fprintln(os.Stderr, "bench:", err)
 		os.Exit(1)
 	}
@@ -37,7 +40,7 @@ func main() {
 // unlimited lifts rate limits: the bench measures speed, not quotas.
 const unlimited = `{"rate_limit": {"per_role": {"anonymous": 0, "user": 0, "author": 0, "service": 0}}}`
 
-func run(bin string, n, conc int, dur time.Duration, out string) error {
+func run(bin string, n, conc int, dur time.Duration, out, only string) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	srv, err := startServer(ctx, bin, map[string]string{"RUNBLOCK_MAX_CONCURRENT": fmt.Sprint(conc), "RUNBLOCK_MAX_QUEUE": "64"}, unlimited)
@@ -50,13 +53,19 @@ func run(bin string, n, conc int, dur time.Duration, out string) error {
 		f    func() ([]row, error)
 	}{
 		{"execute", func() ([]row, error) { return executeRows(srv, n, conc, dur) }},
+		{"libraries", func() ([]row, error) { return libraryRows(srv, max(n/10, 10), 5*time.Second) }},
+		{"memory", func() ([]row, error) { return idleMemoryRows(srv) }},
 		{"stream", func() ([]row, error) { return streamRows(srv, n) }},
 		{"validate", func() ([]row, error) { return validateRows(srv, n) }},
 		{"limiter", func() ([]row, error) { return limiterRows(ctx, bin, n) }},
 		{"store", func() ([]row, error) { return storeRows(ctx) }},
 		{"streams200", func() ([]row, error) { return manyStreamsRows(ctx, bin, 200) }},
+		{"figures", func() ([]row, error) { return figureRows(srv, n) }},
 	}
 	for _, sec := range sections {
+		if only != "" && !slices.Contains(strings.Split(only, ","), sec.name) {
+			continue
+		}
 		fmt.Fprintf(os.Stderr, "bench: %s...\n", sec.name)
 		r, err := sec.f()
 		if err != nil {
@@ -72,7 +81,10 @@ func run(bin string, n, conc int, dur time.Duration, out string) error {
 	return nil
 }
 
-type server struct{ url string }
+type server struct {
+	url string
+	cmd *exec.Cmd
+}
 
 func startServer(ctx context.Context, bin string, env map[string]string, config string) (*server, error) {
 	dir, err := os.MkdirTemp("", "runblock-bench-")
@@ -106,7 +118,7 @@ func startServer(ctx context.Context, bin string, env map[string]string, config 
 	go io.Copy(io.Discard, stdout)
 	for _, f := range strings.Fields(line) {
 		if strings.HasPrefix(f, "http://") {
-			return &server{url: f}, nil
+			return &server{url: f, cmd: cmd}, nil
 		}
 	}
 	return nil, fmt.Errorf("no address in %q", line)

@@ -26,5 +26,7 @@ export default defineConfig({
     environment: 'jsdom',
     include: ['src/**/*.test.{ts,tsx}'],
     setupFiles: ['src/test/setup.ts'],
+    // The embed inlines the page stylesheet (?inline); its tests check it is there.
+    css: { include: [/styles\.css/] },
   },
 })

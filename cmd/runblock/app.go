@@ -23,8 +23,7 @@ import (
 	"github.com/runblock/runblock/internal/httpapi"
 	"github.com/runblock/runblock/internal/ratelimit"
 	"github.com/runblock/runblock/internal/relay"
-	"github.com/runblock/runblock/internal/sandbox"
-	"github.com/runblock/runblock/internal/sandbox/bwrap"
+	"github.com/runblock/runblock/internal/sandbox/frontdoor"
 	"github.com/runblock/runblock/internal/store"
 	"github.com/runblock/runblock/internal/store/postgres"
 	"github.com/runblock/runblock/internal/store/sqlite"
@@ -35,7 +34,7 @@ import (
 type app struct {
 	cfg      config.Config
 	log      *slog.Logger
-	rt       *bwrap.Runtime
+	rt       *frontdoor.FrontDoor
 	exec     *execute.Service
 	store    store.Store
 	redis    *redis.Client
@@ -86,17 +85,17 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	if err != nil {
 		return nil, err
 	}
-	if a.lessons, err = content.NewLibrary(cfg.ContentDir, log); err != nil {
+	if a.lessons, err = content.NewLibrary(cfg.ContentDir, log, content.Options{MaxTimeout: int(cfg.Limits.MaxTimeout.Duration / time.Second)}); err != nil {
 		return nil, fmt.Errorf("content dir: %w", err)
 	}
 	val, err := validate.New(validate.Options{
 		Runtime: a.rt, PythonPath: cfg.Languages["python"].Run[0],
 		DefaultPolicy: cfg.Validation.DefaultPolicy, MaxCodeBytes: cfg.MaxCodeBytes,
-		Warm: warmCheckers,
 	})
 	if err != nil {
 		return nil, err
 	}
+	a.rt.AddPool(val.CheckerPool(warmCheckers))
 	a.closers = append(a.closers, val.Close)
 	if cfg.Validation.ExecutePolicy != "off" {
 		a.exec.WithValidator(val, cfg.Validation.ExecutePolicy)
@@ -108,7 +107,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	}
 	deps := httpapi.Deps{
 		Exec: a.exec, Registry: a.registry, Auth: authn, Validator: val, Store: a.store, Content: a.lessons,
-		Environments: catalog.New(a.rt, a.rt.Check, "bwrap (cgroups "+a.rt.Mode()+")", cfg.Languages, cfg.SandboxLimits()).WithBrowser(browser),
+		Environments: catalog.New(a.rt, a.rt.Check, a.rt.Describe(), cfg.Languages, cfg.SandboxLimits()).WithBrowser(browser),
 		CORS:         httpapi.CORS{AllowedOrigins: cfg.CORS.AllowedOrigins, AllowCredentials: cfg.CORS.AllowCredentials},
 		Logger:       log,
 		MaxBodyBytes: int64(4*(cfg.MaxCodeBytes+cfg.MaxStdinBytes) + 16<<10),
@@ -213,7 +212,7 @@ func (a *app) openStore(ctx context.Context) error {
 }
 
 func (a *app) staleAfter() time.Duration {
-	return time.Duration(a.cfg.Limits.MaxTimeoutSecs)*time.Second + a.cfg.QueueWait.Duration + 2*time.Minute
+	return a.cfg.Limits.MaxTimeout.Duration + a.cfg.QueueWait.Duration + 2*time.Minute
 }
 
 // background runs the relay, content reloads and history upkeep until ctx ends.
@@ -323,5 +322,3 @@ func (a *app) close() {
 		a.closers[i]()
 	}
 }
-
-var _ sandbox.Checker = (*bwrap.Runtime)(nil)

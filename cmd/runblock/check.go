@@ -22,6 +22,7 @@ func checkCmd(ctx context.Context, args []string, env envFunc, stdout, stderr io
 	if err != nil {
 		return err
 	}
+	defer rt.Close()
 	rep := rt.Check(ctx)
 	if asJSON {
 		enc := json.NewEncoder(stdout)

@@ -265,7 +265,10 @@ func crashLeftovers(workDir, parent string, pid int) []string {
 func TestKillDuringBurst(t *testing.T) {
 	dataDir := t.TempDir()
 	cfg, workDir, parent := crashSandboxDirs(t)
-	env := []string{"RUNBLOCK_EXECUTE_POLICY=sandbox-only", "RUNBLOCK_MAX_CONCURRENT=4", "RUNBLOCK_MAX_QUEUE=64"}
+	// One learner's burst: lift the queue's per-learner places (1 + 1 by
+	// default) so the burst runs and queues as the test needs.
+	env := []string{"RUNBLOCK_EXECUTE_POLICY=sandbox-only", "RUNBLOCK_MAX_CONCURRENT=4", "RUNBLOCK_MAX_QUEUE=64",
+		"RUNBLOCK_MAX_RUNNING_PER_USER=4", "RUNBLOCK_MAX_WAITING_PER_USER=64"}
 	ps := startServerProcess(t, dataDir, env, "--config", cfg)
 	pid := ps.cmd.Process.Pid
 	api := ps.URL + "/api/v1/code"

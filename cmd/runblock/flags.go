@@ -102,7 +102,10 @@ func applyEnv(cfg *config.Config, env envFunc) error {
 	ints := map[string]*int{
 		"RUNBLOCK_MAX_CONCURRENT": &cfg.MaxConcurrent,
 		"RUNBLOCK_MAX_QUEUE":      &cfg.MaxQueue,
-		"RUNBLOCK_UID_BASE":       &cfg.Sandbox.UIDBase,
+		"RUNBLOCK_UID_BASE":       &cfg.Sandbox.Bwrap.UIDBase,
+		// Per learner in the queue (default 1 running + 1 waiting).
+		"RUNBLOCK_MAX_RUNNING_PER_USER": &cfg.MaxRunningPerUser,
+		"RUNBLOCK_MAX_WAITING_PER_USER": &cfg.MaxWaitingPerUser,
 	}
 	for name, dst := range ints {
 		if v := env(name); v != "" {

@@ -441,6 +441,8 @@ var histLessons = []any{
 	map[string]any{"id": "numpy-intro", "title": "Introduction to NumPy", "blocks": 2.0,
 		"description": "Arrays, element-wise arithmetic and summary statistics with NumPy."},
 	map[string]any{"id": "c-basics", "title": "C basics", "blocks": 1.0, "description": "Compile and run a first C program."},
+	map[string]any{"id": "plotting", "title": "Plotting with Matplotlib", "blocks": 3.0,
+		"description": "Line plots, bar charts and several figures in one program, shown inline."},
 }
 
 func TestContentAPI(t *testing.T) {

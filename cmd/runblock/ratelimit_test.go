@@ -299,7 +299,9 @@ func assertExactlyAdmitted(t *testing.T, resps []*http.Response, limit int) {
 func TestRateLimitSeedDefaultIsTenPerMinute(t *testing.T) {
 	// Enough sandboxes that the whole burst is decided at once: with the
 	// seed's 10/min a unit comes back every 6 s.
-	ts, _ := startServerArgs(t, map[string]string{"RUNBLOCK_MAX_CONCURRENT": "12"}, "--log-level", "warn", "--config", writeConfig(t, hsConfig("")))
+	// One user's burst: lift the queue's per-user places (1 + 1 by
+	// default, the rest would be replaced) so the quota alone decides.
+	ts, _ := startServerArgs(t, map[string]string{"RUNBLOCK_MAX_CONCURRENT": "12", "RUNBLOCK_MAX_RUNNING_PER_USER": "12", "RUNBLOCK_MAX_WAITING_PER_USER": "12"}, "--log-level", "warn", "--config", writeConfig(t, hsConfig("")))
 	const body = `{"code":"print('burst')"}`
 	// Warm the policy verdict for this code (another user, another quota).
 	if resp, m := call(t, "POST", ts.URL+"/api/v1/code/execute", userToken(t, uniqueUser("warm")), body); resp.StatusCode != 200 {

@@ -83,7 +83,9 @@ func TestReplicasShareOneQuota(t *testing.T) {
 	rdb := requireRedis(t)
 	// Enough sandboxes on each replica that the whole burst is decided at
 	// once: with the seed's 10/min a unit comes back every 6 s.
-	a, b := startReplicas(t, testRedisURL, map[string]string{"RUNBLOCK_MAX_CONCURRENT": "13"})
+	// One user's burst: lift the queue's per-user places so the shared
+	// quota alone decides.
+	a, b := startReplicas(t, testRedisURL, map[string]string{"RUNBLOCK_MAX_CONCURRENT": "13", "RUNBLOCK_MAX_RUNNING_PER_USER": "13", "RUNBLOCK_MAX_WAITING_PER_USER": "13"})
 	const body = `{"code":"print('shared')"}`
 	// Warm each replica's policy verdict for this code (another user).
 	warm := userToken(t, uniqueUser("warm"))

@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 
 	"github.com/runblock/runblock/internal/auth"
 	"github.com/runblock/runblock/internal/execute"
@@ -53,6 +52,7 @@ func runCmd(ctx context.Context, args []string, env envFunc, stdin io.Reader, st
 	if err != nil {
 		return err
 	}
+	defer rt.Close()
 	svc, err := newExecService(rt, cfg, log)
 	if err != nil {
 		return err
@@ -79,5 +79,3 @@ func runCmd(ctx context.Context, args []string, env envFunc, stdin io.Reader, st
 	}
 	return exitCode(1)
 }
-
-func secondsOf(n int) time.Duration { return time.Duration(n) * time.Second }

@@ -50,7 +50,7 @@ func serveCmd(ctx context.Context, args []string, env envFunc, stdout, stderr io
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	fmt.Fprintf(stdout, "runblock listening on http://%s (sandbox %s, cgroups %s)\n", ln.Addr(), rep.Runtime, a.rt.Mode())
+	fmt.Fprintf(stdout, "runblock listening on http://%s (sandbox %s)\n", ln.Addr(), a.rt.Describe())
 	log.Info("serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "strong_sandbox", rep.Strong)
 
 	select {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 	"path/filepath"
 
@@ -11,37 +10,62 @@ import (
 	"github.com/runblock/runblock/internal/execute"
 	"github.com/runblock/runblock/internal/ratelimit"
 	"github.com/runblock/runblock/internal/sandbox/bwrap"
+	"github.com/runblock/runblock/internal/sandbox/frontdoor"
+	"github.com/runblock/runblock/internal/validate"
 )
 
-// newRuntime builds the configured sandbox runtime.
-func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*bwrap.Runtime, error) {
-	workDir := cfg.Sandbox.WorkDir
-	if workDir == "" {
+// newRuntime opens the front door over the configured sandbox runtime.
+func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*frontdoor.FrontDoor, error) {
+	for _, n := range cfg.Notes() {
+		log.Warn(n)
+	}
+	bw := cfg.Sandbox.Bwrap
+	if bw.WorkDir == "" {
 		// Not under data_dir: that may sit below a home directory the
 		// sandbox uids can't traverse.
-		workDir = filepath.Join("/tmp", "runblock-boxes")
+		bw.WorkDir = filepath.Join("/tmp", "runblock-boxes")
 	}
-	rt, err := bwrap.New(ctx, bwrap.Config{
-		BwrapPath: cfg.Sandbox.BwrapPath,
-		WorkDir:   workDir,
-		UIDBase:   cfg.Sandbox.UIDBase,
-		// Validation, probes and the warm checkers need slots of their own.
-		Slots:        cfg.MaxConcurrent + 4 + warmCheckers,
-		CgroupParent: cfg.Sandbox.CgroupParent,
-		Defaults:     cfg.SandboxLimits(),
-		AllowWeak:    cfg.Sandbox.AllowWeak,
-		Logger:       log,
+	runWarm := 0
+	if !cfg.Sandbox.ColdStarts {
+		runWarm = warmRuns(cfg)
+	}
+	fd, err := frontdoor.Open(ctx, frontdoor.Options{
+		Runtime: cfg.Sandbox.Runtime,
+		Bwrap: bwrap.Config{
+			BwrapPath: bw.Path, WorkDir: bw.WorkDir, UIDBase: bw.UIDBase, CgroupParent: bw.CgroupParent,
+			Defaults: cfg.SandboxLimits(), AllowWeak: cfg.Sandbox.AllowWeak,
+		},
+		MaxConcurrent:  cfg.Concurrency(),
+		MaxQueue:       cfg.MaxQueue,
+		QueueWait:      cfg.QueueWait.Duration,
+		PerUserRunning: cfg.MaxRunningPerUser,
+		PerUserWaiting: cfg.MaxWaitingPerUser,
+		WarmSlots:      warmCheckers + runWarm,
+		Logger:         log,
+	})
+	if err != nil || runWarm == 0 {
+		return fd, err
+	}
+	// Python runs start on sandboxes set up ahead: one per admission slot
+	// (a burst of that many starts warm) and one per library flavour.
+	err = fd.EnableRunPool(frontdoor.RunPoolOptions{
+		Languages: []string{"python"}, Budget: runWarm, PlainSize: cfg.Concurrency(), LibSize: 1,
+		Wrappers: []string{validate.GuardFileName, validate.GuardFileName + "c"},
 	})
 	if err != nil {
-		return nil, fmt.Errorf("sandbox: %w", err)
+		fd.Close()
+		return nil, err
 	}
-	return rt, nil
+	return fd, nil
 }
+
+// warmRuns is how many idle run sandboxes may wait at once.
+func warmRuns(cfg config.Config) int { return cfg.Concurrency() + 2 }
 
 // warmCheckers is how many Python policy checkers wait pre-started.
 const warmCheckers = 2
 
-func newExecService(rt *bwrap.Runtime, cfg config.Config, log *slog.Logger) (*execute.Service, error) {
+func newExecService(rt *frontdoor.FrontDoor, cfg config.Config, log *slog.Logger) (*execute.Service, error) {
 	// Quotas per role from rate_limit; 0 means unlimited, which the service
 	// expresses as a role without an entry.
 	limits := map[auth.Role]ratelimit.Limit{}
@@ -54,10 +78,10 @@ func newExecService(rt *bwrap.Runtime, cfg config.Config, log *slog.Logger) (*ex
 		RateLimits:    limits,
 		FailOpen:      cfg.RateLimit.FailOpen,
 		Limits:        cfg.SandboxLimits(),
-		MaxTimeout:    secondsOf(cfg.Limits.MaxTimeoutSecs),
+		MaxTimeout:    cfg.Limits.MaxTimeout.Duration,
 		MaxCodeBytes:  cfg.MaxCodeBytes,
 		MaxStdinBytes: cfg.MaxStdinBytes,
-		MaxConcurrent: cfg.MaxConcurrent,
+		MaxConcurrent: cfg.Concurrency(),
 		MaxQueue:      cfg.MaxQueue,
 		QueueWait:     cfg.QueueWait.Duration,
 		CheckFactor:   cfg.RateLimit.CheckMultiplier,

@@ -33,24 +33,43 @@ func (d *Duration) UnmarshalJSON(b []byte) error {
 
 // Limits are the per-run limits in operator units.
 type Limits struct {
-	MemoryMB       int64    `json:"memory_mb"`
-	CPUs           float64  `json:"cpus"`
-	Timeout        Duration `json:"timeout"`
-	Pids           int      `json:"pids"`
-	OutputChars    int      `json:"output_chars"`
-	TmpMB          int64    `json:"tmp_mb"`
-	MaxTimeoutSecs int      `json:"max_timeout_seconds"` // the largest timeout a request may ask for
+	MemoryMB    int64    `json:"memory_mb"`
+	CPUs        float64  `json:"cpus"`
+	Timeout     Duration `json:"timeout"`
+	Pids        int      `json:"pids"`
+	OutputChars int      `json:"output_chars"`
+	TmpMB       int64    `json:"tmp_mb"`
+	ImageBytes  int64    `json:"image_bytes"` // figures' PNG bytes per run; past it they are dropped with a note
+	MaxTimeout  Duration `json:"max_timeout"` // the largest timeout a request may ask for (whole seconds)
+	// OldMaxTimeoutSecs is max_timeout's old spelling, in seconds; Parse
+	// moves it (with a deprecation note).
+	OldMaxTimeoutSecs int `json:"max_timeout_seconds,omitempty"`
 }
 
-// Sandbox selects and configures the runtime.
+// Sandbox selects the runtime (the front door's backend) and configures it.
 type Sandbox struct {
-	Runtime      string `json:"runtime"` // bwrap
-	BwrapPath    string `json:"bwrap_path"`
-	WorkDir      string `json:"work_dir"`
-	UIDBase      int    `json:"uid_base"`
-	CgroupParent string `json:"cgroup_parent"`
+	Runtime string `json:"runtime"` // bwrap
+	Bwrap   Bwrap  `json:"bwrap"`   // settings only the bwrap runtime reads
 	// AllowWeak serves even when the host can't isolate fully. Never in production.
 	AllowWeak bool `json:"allow_weak"`
+	// ColdStarts turns the warm pool of run sandboxes off: every run then
+	// starts its sandbox and interpreter from nothing.
+	ColdStarts bool `json:"cold_starts"`
+
+	// The bwrap settings' old place, still read (with a deprecation note;
+	// see Notes) and moved into Bwrap by Parse.
+	OldBwrapPath    string `json:"bwrap_path,omitempty"`
+	OldWorkDir      string `json:"work_dir,omitempty"`
+	OldUIDBase      int    `json:"uid_base,omitempty"`
+	OldCgroupParent string `json:"cgroup_parent,omitempty"`
+}
+
+// Bwrap configures the bubblewrap runtime.
+type Bwrap struct {
+	Path         string `json:"path"`
+	WorkDir      string `json:"work_dir"` // default /tmp/runblock-boxes
+	UIDBase      int    `json:"uid_base"`
+	CgroupParent string `json:"cgroup_parent"`
 }
 
 // Auth says how callers are identified (see internal/auth).
@@ -121,7 +140,7 @@ type Config struct {
 	LogFormat       string                      `json:"log_format"` // text or json
 	Sandbox         Sandbox                     `json:"sandbox"`
 	Limits          Limits                      `json:"limits"`
-	MaxConcurrent   int                         `json:"max_concurrent"` // runs executing at once
+	MaxConcurrent   int                         `json:"max_concurrent"` // runs executing at once; 0: sized from the machine (see Concurrency)
 	MaxQueue        int                         `json:"max_queue"`      // runs waiting for a slot; beyond → 503
 	QueueWait       Duration                    `json:"queue_wait"`     // longest wait for a slot
 	MaxCodeBytes    int                         `json:"max_code_bytes"`
@@ -131,6 +150,12 @@ type Config struct {
 	Auth            Auth                        `json:"auth"`
 	RateLimit       RateLimit                   `json:"rate_limit"`
 	CORS            CORS                        `json:"cors"`
+
+	// Fairness in the queue, per user: runs holding a slot and runs
+	// waiting; a new run past the waiting ones replaces the oldest waiting.
+	MaxRunningPerUser int `json:"max_running_per_user"`
+	MaxWaitingPerUser int `json:"max_waiting_per_user"`
+
 	// RedisURL (redis://host:port/db) is shared by all replicas: rate limits
 	// and the relay that routes input/cancel to the replica holding a run.
 	RedisURL   string     `json:"redis_url"`
@@ -138,7 +163,12 @@ type Config struct {
 	Store      Store      `json:"store"`
 	Validation Validation `json:"validation"`
 	Browser    Browser    `json:"browser"`
+
+	notes []string // deprecations met while parsing; see Notes
 }
+
+// Notes are deprecation messages for the operator (logged at start).
+func (c *Config) Notes() []string { return c.notes }
 
 // Default returns the seed's settings.
 func Default() Config {
@@ -148,18 +178,16 @@ func Default() Config {
 		LogLevel:  "info",
 		LogFormat: "text",
 		Sandbox: Sandbox{
-			Runtime:      "bwrap",
-			BwrapPath:    "/usr/bin/bwrap",
-			UIDBase:      61000,
-			CgroupParent: "runblock",
+			Runtime: "bwrap",
+			Bwrap:   Bwrap{Path: "/usr/bin/bwrap", UIDBase: 61000, CgroupParent: "runblock"},
 		},
 		Limits: Limits{
 			MemoryMB: 128, CPUs: 0.5, Timeout: Duration{30 * time.Second}, Pids: 64,
-			OutputChars: 10000, TmpMB: 16, MaxTimeoutSecs: 30,
+			OutputChars: 10000, TmpMB: 16, MaxTimeout: Duration{30 * time.Second}, ImageBytes: sandbox.DefaultImageBytes,
 		},
-		MaxConcurrent:   4,
-		MaxQueue:        32,
-		QueueWait:       Duration{10 * time.Second},
+		MaxConcurrent:   0, // sized from the machine
+		MaxQueue:        256,
+		QueueWait:       Duration{2 * time.Minute},
 		MaxCodeBytes:    64 << 10,
 		MaxStdinBytes:   64 << 10,
 		ShutdownTimeout: Duration{10 * time.Second},
@@ -167,6 +195,10 @@ func Default() Config {
 		ContentDir:      "content",
 		Store:           Store{Retention: Duration{90 * 24 * time.Hour}},
 		Validation:      Validation{ExecutePolicy: "teaching", DefaultPolicy: "teaching"},
+
+		MaxRunningPerUser: 1,
+		MaxWaitingPerUser: 1,
+
 		RateLimit: RateLimit{
 			Period: Duration{time.Minute},
 			// The seed's 10 per minute per user; anonymous callers share an
@@ -205,7 +237,26 @@ func (c *Config) Parse(r io.Reader) error {
 	if err := dec.Decode(c); err != nil {
 		return fmt.Errorf("config: %w", err)
 	}
+	c.moveDeprecated()
 	return nil
+}
+
+// moveDeprecated takes settings from their old keys to their new ones.
+func (c *Config) moveDeprecated() {
+	sb := &c.Sandbox
+	move := func(old, now string, set bool, apply func()) {
+		if set {
+			apply()
+			c.notes = append(c.notes, fmt.Sprintf("config: %s is deprecated; use %s", old, now))
+		}
+	}
+	move("sandbox.bwrap_path", "sandbox.bwrap.path", sb.OldBwrapPath != "", func() { sb.Bwrap.Path, sb.OldBwrapPath = sb.OldBwrapPath, "" })
+	move("sandbox.work_dir", "sandbox.bwrap.work_dir", sb.OldWorkDir != "", func() { sb.Bwrap.WorkDir, sb.OldWorkDir = sb.OldWorkDir, "" })
+	move("sandbox.uid_base", "sandbox.bwrap.uid_base", sb.OldUIDBase != 0, func() { sb.Bwrap.UIDBase, sb.OldUIDBase = sb.OldUIDBase, 0 })
+	move("limits.max_timeout_seconds", "limits.max_timeout (a duration such as \"30s\")", c.Limits.OldMaxTimeoutSecs != 0, func() {
+		c.Limits.MaxTimeout, c.Limits.OldMaxTimeoutSecs = Duration{time.Duration(c.Limits.OldMaxTimeoutSecs) * time.Second}, 0
+	})
+	move("sandbox.cgroup_parent", "sandbox.bwrap.cgroup_parent", sb.OldCgroupParent != "", func() { sb.Bwrap.CgroupParent, sb.OldCgroupParent = sb.OldCgroupParent, "" })
 }
 
 // FieldError names the setting that is wrong.
@@ -238,8 +289,8 @@ func (c *Config) Validate() error {
 	if c.Sandbox.Runtime != "bwrap" {
 		bad("sandbox.runtime", "unknown runtime %q (available: bwrap)", c.Sandbox.Runtime)
 	}
-	if c.Sandbox.UIDBase < 1000 {
-		bad("sandbox.uid_base", "must be an unprivileged uid ≥ 1000, not %d", c.Sandbox.UIDBase)
+	if c.Sandbox.Runtime == "bwrap" && c.Sandbox.Bwrap.UIDBase < 1000 {
+		bad("sandbox.bwrap.uid_base", "must be an unprivileged uid ≥ 1000, not %d", c.Sandbox.Bwrap.UIDBase)
 	}
 	l := c.Limits
 	if l.MemoryMB < 16 {
@@ -251,8 +302,11 @@ func (c *Config) Validate() error {
 	if l.Timeout.Duration < time.Second {
 		bad("limits.timeout", "must be at least 1s")
 	}
-	if l.MaxTimeoutSecs < 1 {
-		bad("limits.max_timeout_seconds", "must be at least 1")
+	if l.MaxTimeout.Duration < time.Second || l.MaxTimeout.Duration%time.Second != 0 {
+		bad("limits.max_timeout", "must be whole seconds, at least 1s, not %s", l.MaxTimeout.Duration)
+	}
+	if l.Timeout.Duration > l.MaxTimeout.Duration {
+		bad("limits.timeout", "%s is more than limits.max_timeout %s: no run could use it", l.Timeout.Duration, l.MaxTimeout.Duration)
 	}
 	if l.Pids < 4 {
 		bad("limits.pids", "must be at least 4")
@@ -263,8 +317,17 @@ func (c *Config) Validate() error {
 	if l.TmpMB < 1 {
 		bad("limits.tmp_mb", "must be at least 1")
 	}
-	if c.MaxConcurrent < 1 {
-		bad("max_concurrent", "must be at least 1")
+	if l.ImageBytes < 0 || l.ImageBytes > 64<<20 {
+		bad("limits.image_bytes", "must be between 0 (the default, 4 MiB) and 64 MiB")
+	}
+	if c.MaxConcurrent < 0 {
+		bad("max_concurrent", "must not be negative (0 sizes it from the machine)")
+	}
+	if c.MaxRunningPerUser < 1 {
+		bad("max_running_per_user", "must be at least 1")
+	}
+	if c.MaxWaitingPerUser < 1 {
+		bad("max_waiting_per_user", "must be at least 1")
 	}
 	if c.MaxQueue < 0 {
 		bad("max_queue", "must not be negative")
@@ -363,5 +426,6 @@ func (c *Config) SandboxLimits() sandbox.Limits {
 		OutputChars: c.Limits.OutputChars,
 		TmpBytes:    c.Limits.TmpMB << 20,
 		FileBytes:   c.Limits.TmpMB << 20,
+		ImageBytes:  c.Limits.ImageBytes,
 	}
 }

@@ -46,13 +46,14 @@ func TestValidateNamesEveryBadField(t *testing.T) {
 	c.RateLimit.Backend = "redis"
 	c.CORS = CORS{AllowedOrigins: []string{"*"}, AllowCredentials: true}
 	c.Limits.MemoryMB = 1
-	c.MaxConcurrent = 0
+	c.MaxConcurrent = -1
+	c.MaxWaitingPerUser = 0
 	c.LogFormat = "xml"
-	c.Sandbox.UIDBase = 0
+	c.Sandbox.Bwrap.UIDBase = 0
 	c.RateLimit.CheckMultiplier = 0
 	c.Auth.SessionKey = "too short"
 	err := c.Validate()
-	for _, field := range []string{"limits.memory_mb", "max_concurrent", "log_format", "sandbox.uid_base", "redis_url", "cors.allowed_origins[0]", "auth",
+	for _, field := range []string{"limits.memory_mb", "max_concurrent", "max_waiting_per_user", "log_format", "sandbox.bwrap.uid_base", "redis_url", "cors.allowed_origins[0]", "auth",
 		"rate_limit.check_multiplier", "auth.session_key"} {
 		if err == nil || !strings.Contains(err.Error(), field) {
 			t.Errorf("error does not name %s: %v", field, err)

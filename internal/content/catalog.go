@@ -64,7 +64,18 @@ func (c *Catalog) Problems() []Problem { return slices.Clone(c.problems) }
 // cannot be read at all; anything wrong with individual files is returned
 // as problems and the rest still loads. Files are opened through os.Root,
 // so symlinks cannot reach outside dir.
-func Load(dir string) (*Catalog, []Problem, error) {
+func Load(dir string) (*Catalog, []Problem, error) { return LoadWith(dir, Options{}) }
+
+// Options are the server's bounds that lessons must respect.
+type Options struct {
+	// MaxTimeout is the largest timeout (seconds) a run may ask for; a
+	// block asking for more is skipped with a problem, as the API would
+	// refuse every run of it. 0: 3600, the attribute's own bound.
+	MaxTimeout int
+}
+
+// LoadWith is Load with the server's bounds.
+func LoadWith(dir string, opts Options) (*Catalog, []Problem, error) {
 	root, err := os.OpenRoot(dir)
 	if err != nil {
 		return nil, nil, fmt.Errorf("content directory: %w", err)
@@ -84,6 +95,15 @@ func Load(dir string) (*Catalog, []Problem, error) {
 		if err != nil {
 			problem(rel, 0, err.Error())
 			return
+		}
+		if opts.MaxTimeout > 0 {
+			l.Blocks = slices.DeleteFunc(l.Blocks, func(b Block) bool {
+				if b.Timeout <= opts.MaxTimeout {
+					return false
+				}
+				problem(rel, b.Line, fmt.Sprintf("block %q: timeout=%d is more than the server allows (limits.max_timeout %ds); block skipped", b.ID, b.Timeout, opts.MaxTimeout))
+				return true
+			})
 		}
 		c.lessons[l.ID] = l
 	})

@@ -151,6 +151,7 @@ func TestSampleContent(t *testing.T) {
 		"python-basics": {"hello:python:auto", "loops:python:auto", "functions:python:auto", "input:python:auto", "ask:python:auto", "countdown:python:auto"},
 		"numpy-intro":   {"arrays:python:server", "stats:python:server"},
 		"c-basics":      {"hello-c:c:server"},
+		"plotting":      {"line:python:server", "bars:python:server", "numpy-plot:python:server"},
 	}
 	for id, blocks := range want {
 		l, ok := cat.Lesson(id)
@@ -179,5 +180,25 @@ func TestSampleContent(t *testing.T) {
 	// Streaming: output spread over time.
 	if b, _ := cat.Block("python-basics", "countdown"); !strings.Contains(b.Code, "time.sleep(") {
 		t.Errorf("python-basics/countdown should print with pauses: %+v", b)
+	}
+}
+
+// A block asking for more time than the server allows would be refused on
+// every run: it is skipped at load, with its file and line.
+func TestBlockTimeoutOverTheServerMaxIsRejected(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "slow.md", "# Slow\n\n```py {runnable id=ok timeout=30}\nprint(1)\n```\n\n```py {runnable id=long timeout=60}\nprint(2)\n```\n")
+	cat, probs, err := LoadWith(dir, Options{MaxTimeout: 30})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(probs) != 1 || probs[0].File != filepath.Join(dir, "slow.md") || probs[0].Line != 7 || !strings.Contains(probs[0].Message, "timeout=60") {
+		t.Fatalf("problems: %v", probs)
+	}
+	if _, ok := cat.Block("slow", "long"); ok {
+		t.Fatal("the block over the limit was kept")
+	}
+	if b, ok := cat.Block("slow", "ok"); !ok || b.Timeout != 30 {
+		t.Fatalf("the block within the limit: %+v %v", b, ok)
 	}
 }

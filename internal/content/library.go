@@ -16,9 +16,10 @@ import (
 // changes. Readers call Current and keep using the snapshot they got; a
 // reload never changes a snapshot in place.
 type Library struct {
-	dir string
-	log *slog.Logger
-	cur atomic.Pointer[Catalog]
+	dir  string
+	opts Options
+	log  *slog.Logger
+	cur  atomic.Pointer[Catalog]
 
 	mu sync.Mutex // serialises reloads so an older load never wins
 	// stamp is the fingerprint taken just before the current catalog was
@@ -29,11 +30,11 @@ type Library struct {
 
 // NewLibrary loads dir. It fails only if dir cannot be read at all; problems
 // in individual lessons are logged and available from Current().Problems().
-func NewLibrary(dir string, logger *slog.Logger) (*Library, error) {
+func NewLibrary(dir string, logger *slog.Logger, opts Options) (*Library, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	l := &Library{dir: dir, log: logger.With("content_dir", dir)}
+	l := &Library{dir: dir, opts: opts, log: logger.With("content_dir", dir)}
 	if _, err := l.Reload(); err != nil {
 		return nil, err
 	}
@@ -52,7 +53,7 @@ func (l *Library) Reload() ([]Problem, error) {
 	// Fingerprint before loading: a change made during the load then shows
 	// up as a difference on the next Watch tick instead of being lost.
 	stamp, ferr := fingerprint(l.dir)
-	cat, probs, err := Load(l.dir)
+	cat, probs, err := LoadWith(l.dir, l.opts)
 	if err != nil {
 		l.log.Error("content reload failed; keeping previous lessons", "err", err)
 		return nil, err

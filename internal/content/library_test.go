@@ -26,7 +26,7 @@ func TestWatchPicksUpChanges(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "one.md", "# One\n")
 	writeFile(t, dir, "two.md", "# Two\n")
-	lib, err := NewLibrary(dir, nil)
+	lib, err := NewLibrary(dir, nil, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestWatchPicksUpChanges(t *testing.T) {
 }
 
 func TestWatchStopsWithContext(t *testing.T) {
-	lib, err := NewLibrary(t.TempDir(), nil)
+	lib, err := NewLibrary(t.TempDir(), nil, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestReloadKeepsCatalogOnError(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, "lessons")
 	writeFile(t, dir, "a.md", "# A\n\n```py {runnable}\n```\n")
-	lib, err := NewLibrary(dir, nil)
+	lib, err := NewLibrary(dir, nil, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,7 +99,7 @@ func TestReloadKeepsCatalogOnError(t *testing.T) {
 	if lib.Current() != before {
 		t.Error("failed reload replaced the catalog")
 	}
-	if _, err := NewLibrary(dir, nil); err == nil {
+	if _, err := NewLibrary(dir, nil, Options{}); err == nil {
 		t.Error("NewLibrary of a missing directory succeeded")
 	}
 }
@@ -107,7 +107,7 @@ func TestReloadKeepsCatalogOnError(t *testing.T) {
 func TestConcurrentReadsDuringReload(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.md", "# A\n\n```py {runnable id=x}\nprint(1)\n```\n")
-	lib, err := NewLibrary(dir, nil)
+	lib, err := NewLibrary(dir, nil, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -107,7 +107,7 @@ func TestRenderLesson(t *testing.T) {
 func TestLessonHTMLPerSnapshot(t *testing.T) {
 	dir := t.TempDir()
 	writeFile(t, dir, "a.md", "# One\n")
-	lib, err := NewLibrary(dir, nil)
+	lib, err := NewLibrary(dir, nil, Options{})
 	if err != nil {
 		t.Fatal(err)
 	}

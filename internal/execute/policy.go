@@ -9,6 +9,7 @@ import (
 
 	"github.com/runblock/runblock/internal/apperr"
 	"github.com/runblock/runblock/internal/ratelimit"
+	"github.com/runblock/runblock/internal/sandbox/frontdoor"
 	"github.com/runblock/runblock/internal/validate"
 )
 
@@ -95,7 +96,9 @@ func (s *Service) Check(ctx context.Context, who Caller, v Validator, req valida
 	}
 	res, cached := s.cache.get(req)
 	if !cached {
-		release, err := s.q.acquire(ctx)
+		var release func()
+		var err error
+		ctx, release, err = s.door.Enter(ctx, frontdoor.Ticket{User: who.UserID, Kind: frontdoor.KindCheck}, nil)
 		if err != nil {
 			return validate.Result{}, nil, err
 		}

@@ -31,6 +31,7 @@ type recording struct {
 	e              store.Execution
 	limits         sandbox.Limits // for the failure note (e.g. the timeout)
 	stdout, stderr capBuffer
+	images         []store.Image // the first that fit history's caps
 }
 
 func (s *Service) startRecording(ctx context.Context, who Caller, p Prepared, o Outcome) *recording {
@@ -76,6 +77,7 @@ func (s *Service) finishRecording(ctx context.Context, r *recording, res sandbox
 	// History keeps the error text the client was shown, not only stderr:
 	// a timed-out or killed run would otherwise read as a silent one.
 	e.Output = r.stdout.String()
+	e.Images = r.images
 	e.ErrorOutput = ErrorText(Outcome{Result: res, Limits: r.limits}, r.stderr.String())
 	now := s.now()
 	e.FinishedAt = &now
@@ -115,7 +117,7 @@ func (s *Service) recordRejected(ctx context.Context, who Caller, p Prepared, wh
 	}
 	now := s.now()
 	sum := sha256.Sum256([]byte(p.Code))
-	e := &store.Execution{ID: newID(), UserID: who.UserID, Language: p.Language, Environment: p.Environment,
+	e := &store.Execution{ID: NewID(), UserID: who.UserID, Language: p.Language, Environment: p.Environment,
 		Status: store.StatusRejected, Code: codePrefix(p.Code, rejectedCodePrefix), CodeSHA256: hex.EncodeToString(sum[:]),
 		ContentID: p.ContentID, CodeBlockID: p.CodeBlockID, ErrorOutput: why, CreatedAt: now, FinishedAt: &now}
 	if err := s.rec.CreateExecution(context.WithoutCancel(ctx), e); err != nil {

@@ -104,11 +104,15 @@ func (r *Registry) Input(id, owner string, data []byte, eof bool) error {
 	if err != nil {
 		return err
 	}
-	if l.input == nil {
+	return inputTo(l.input, data, eof)
+}
+
+func inputTo(in *InputQueue, data []byte, eof bool) error {
+	if in == nil {
 		return apperr.New(apperr.Conflict, "stdin_not_interactive", "this run was started with a fixed stdin; it takes no more input")
 	}
 	if len(data) > 0 {
-		if _, err := l.input.Write(data); err != nil {
+		if _, err := in.Write(data); err != nil {
 			if err == ErrInputFull {
 				return apperr.New(apperr.TooLarge, "stdin_too_large", "the program has not read the input already sent; too much is pending")
 			}
@@ -116,7 +120,7 @@ func (r *Registry) Input(id, owner string, data []byte, eof bool) error {
 		}
 	}
 	if eof {
-		l.input.Close()
+		in.Close()
 	}
 	return nil
 }

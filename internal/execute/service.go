@@ -15,6 +15,7 @@ import (
 	"github.com/runblock/runblock/internal/auth"
 	"github.com/runblock/runblock/internal/ratelimit"
 	"github.com/runblock/runblock/internal/sandbox"
+	"github.com/runblock/runblock/internal/sandbox/frontdoor"
 	"github.com/runblock/runblock/internal/store"
 )
 
@@ -47,7 +48,8 @@ type Service struct {
 	rec    Recorder // nil: no history
 	langs  map[string]sandbox.Language
 	cfg    Config
-	q      *queue
+	door   *frontdoor.FrontDoor
+	reg    *Registry // nil: runs are not registered for input and Stop
 	log    *slog.Logger
 	now    func() time.Time
 }
@@ -85,16 +87,39 @@ func New(rt sandbox.Runtime, langs map[string]sandbox.Language, cfg Config, log 
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Service{rt: rt, langs: langs, cfg: cfg, q: newQueue(cfg.MaxConcurrent, cfg.MaxQueue, cfg.QueueWait), log: log, now: time.Now, cache: newVerdictCache(1024)}, nil
+	// Admission belongs to the front door; a bare runtime (tests, tools)
+	// gets one of its own sized from cfg.
+	door, ok := rt.(*frontdoor.FrontDoor)
+	if !ok {
+		var err error
+		door, err = frontdoor.New(frontdoor.Config{Backend: rt, Admitter: frontdoor.NewSimpleAdmitter(cfg.MaxConcurrent, cfg.MaxQueue, 4, cfg.QueueWait), Logger: log})
+		if err != nil {
+			return nil, err
+		}
+	}
+	return &Service{rt: door, door: door, langs: langs, cfg: cfg, log: log, now: time.Now, cache: newVerdictCache(1024)}, nil
 }
+
+// WithRegistry registers live runs in reg, so their owners can send input
+// and stop them from other requests.
+func (s *Service) WithRegistry(reg *Registry) *Service { s.reg = reg; return s }
 
 // IO connects a run to its caller. Stdin, when set, replaces the request's
 // stdin string (interactive input). OnStart is called once the run has a
-// sandbox slot, just before the program starts.
+// sandbox slot, just before the program starts. OnQueued, when set, hears
+// the run's place in the queue (1 = next) and an estimated wait whenever
+// they change while it waits for a slot.
 type IO struct {
 	Stdout, Stderr io.Writer
 	Stdin          io.Reader
 	OnStart        func(o Outcome) // ID, StartedAt, Quota, Warnings are set
+	OnQueued       func(position int, eta time.Duration)
+	// ID, when set, is the run's id (Start gives a run its id before it
+	// queues, so a queued run can be found and stopped); else Run makes one.
+	ID string
+	// Images receives a Python run's figures in order with Stdout: after
+	// the output written before each, before the output after it.
+	Images func(Image)
 }
 
 // Outcome is a finished run.
@@ -130,7 +155,9 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 			return Outcome{}, s.reject(ctx, who, p, res)
 		}
 	}
-	release, err := s.q.acquire(ctx)
+	// Fairness keys on the user, not the quota key: anonymous learners
+	// behind one school address share a quota but each get their place.
+	ctx, release, err := s.door.Enter(ctx, frontdoor.Ticket{User: who.UserID, Kind: frontdoor.KindRun}, rio.OnQueued)
 	if err != nil {
 		return Outcome{}, err
 	}
@@ -147,7 +174,11 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 		return Outcome{}, err
 	}
 
-	o := Outcome{ID: newID(), Language: p.Language, Environment: p.Environment, Warnings: p.Warnings, StartedAt: s.now(), Limits: p.Limits, Quota: quota}
+	id := rio.ID
+	if id == "" {
+		id = NewID()
+	}
+	o := Outcome{ID: id, Language: p.Language, Environment: p.Environment, Warnings: p.Warnings, StartedAt: s.now(), Limits: p.Limits, Quota: quota}
 	stdin := rio.Stdin
 	if stdin == nil && p.Stdin != nil {
 		stdin = strings.NewReader(*p.Stdin)
@@ -160,13 +191,15 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 	if rec != nil {
 		recOut, recErr = &rec.stdout, &rec.stderr
 	}
+	figs := s.figures(p, rio, rec)
 	res, err := s.runSandbox(ctx, p, sandbox.Request{
 		Language: p.Lang,
 		Files:    []sandbox.File{{Content: []byte(p.Code)}},
 		Stdin:    stdin,
-		Stdout:   rec.tee(rio.Stdout, recOut),
+		Stdout:   figs.stdout(rec.tee(rio.Stdout, recOut)),
 		Stderr:   rec.tee(rio.Stderr, recErr),
 		Limits:   p.Limits,
+		Images:   figs.sink(),
 	})
 	status := string(res.Status)
 	if err != nil {
@@ -216,9 +249,17 @@ func FailureMessage(o Outcome) string {
 }
 
 // Busy reports running and waiting runs.
-func (s *Service) Busy() (running, waiting int) { return s.q.stats() }
+func (s *Service) Busy() (running, waiting int) {
+	st := s.door.Admitter().Stats()
+	return st.Running, st.Waiting
+}
 
-func newID() string {
+// Queue describes the admission queue (depth, drain rate) for readiness
+// and metrics: what an autoscaler watches.
+func (s *Service) Queue() frontdoor.AdmitStats { return s.door.Admitter().Stats() }
+
+// NewID makes a run id (time-ordered).
+func NewID() string {
 	if id, err := uuid.NewV7(); err == nil {
 		return id.String()
 	}

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"bytes"
-	"context"
 	"io"
 	"net/http"
 	"sync"
@@ -28,6 +27,10 @@ type executeResponse struct {
 	Warnings        []string `json:"warnings"`
 	Stage           string   `json:"stage,omitempty"`
 	Signal          string   `json:"signal,omitempty"`
+	// Images are the run's figures (Python's matplotlib), each placed
+	// after_output_chars into output.
+	Images        []imageJSON `json:"images,omitempty"`
+	ImagesDropped int         `json:"images_dropped,omitempty"`
 }
 
 func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
@@ -37,16 +40,14 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	col := newCollector()
+	var imgs imageList
 	// The request context ends when the client goes away, which cancels the
-	// run; the registry lets the owner cancel it from another request too.
-	ctx, cancel := context.WithCancel(r.Context())
-	defer cancel()
-	unregister := func() {}
-	out, err := s.Exec.Run(ctx, caller(who), req, execute.IO{Stdout: col.stream(0), Stderr: col.stream(1), OnStart: func(o execute.Outcome) {
+	// run; the run's handle is registered so the owner can stop it from
+	// another request too.
+	run := s.Exec.Start(r.Context(), caller(who), req, execute.IO{Stdout: col.stream(0), Stderr: col.stream(1), Images: imgs.add, OnStart: func(o execute.Outcome) {
 		col.limit(outputBound(o.Limits))
-		unregister = s.Registry.Add(execute.NewLive(o.ID, who.UserID, nil, cancel))
-	}})
-	unregister()
+	}}, false)
+	out, err := run.Wait()
 	if err != nil {
 		s.writeError(w, r, err)
 		return
@@ -55,7 +56,9 @@ func (s *Server) handleExecute(w http.ResponseWriter, r *http.Request) {
 	setHeaders(w, execute.QuotaHeaders(out.Quota))
 	stdout, stderr, cut := col.text()
 	out.Result.Truncated = out.Result.Truncated || cut
-	writeJSON(w, http.StatusOK, newExecuteResponse(out, stdout, stderr))
+	resp := newExecuteResponse(out, stdout, stderr)
+	resp.Images, resp.ImagesDropped = imgs.get(), out.Result.ImagesDropped
+	writeJSON(w, http.StatusOK, resp)
 }
 
 func newExecuteResponse(o execute.Outcome, stdout, stderr string) executeResponse {

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"math"
 	"net/http"
 
 	"github.com/runblock/runblock/internal/apperr"
@@ -10,21 +11,38 @@ func (s *Server) handleHealthz(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, map[string]string{"status": "ok"})
 }
 
+// queueBody is the admission queue as /readyz reports it: each replica's
+// queue is fair on its own, so an autoscaler adds replicas from these.
+type queueBody struct {
+	Slots      int     `json:"slots"`
+	Running    int     `json:"running"`
+	Waiting    int     `json:"waiting"`
+	DrainRate  float64 `json:"drain_rate"`  // runs per second with every slot busy
+	RetryAfter float64 `json:"retry_after"` // seconds a run refused now would be told to wait
+}
+
 func (s *Server) handleReadyz(w http.ResponseWriter, r *http.Request) {
-	running, waiting := s.Exec.Busy()
+	st := s.Exec.Queue()
+	body := map[string]any{"running": st.Running, "waiting": st.Waiting, "queue": queueBody{
+		Slots: st.Slots, Running: st.Running, Waiting: st.Waiting,
+		DrainRate: math.Round(st.DrainRate*100) / 100, RetryAfter: math.Ceil(st.RetryAfter.Seconds()),
+	}}
 	var degraded []string
 	if s.Ready != nil {
 		var err error
 		if degraded, err = s.Ready(r.Context()); err != nil {
-			writeJSON(w, http.StatusServiceUnavailable, map[string]any{"status": "unavailable", "error": err.Error(), "running": running, "waiting": waiting})
+			body["status"], body["error"] = "unavailable", err.Error()
+			writeJSON(w, http.StatusServiceUnavailable, body)
 			return
 		}
 	}
 	if len(degraded) > 0 {
-		writeJSON(w, http.StatusOK, map[string]any{"status": "degraded", "warnings": degraded, "running": running, "waiting": waiting})
+		body["status"], body["warnings"] = "degraded", degraded
+		writeJSON(w, http.StatusOK, body)
 		return
 	}
-	writeJSON(w, http.StatusOK, map[string]any{"status": "ready", "running": running, "waiting": waiting})
+	body["status"] = "ready"
+	writeJSON(w, http.StatusOK, body)
 }
 
 func (s *Server) handleNotFound(w http.ResponseWriter, r *http.Request) {

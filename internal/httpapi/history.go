@@ -30,6 +30,8 @@ type executionJSON struct {
 	CodeBlockID     string  `json:"code_block_id,omitempty"`
 	CreatedAt       string  `json:"created_at"`
 	FinishedAt      *string `json:"finished_at"`
+	// Images are in single executions only (GET .../executions/{id}).
+	Images []imageJSON `json:"images,omitempty"`
 }
 
 // formatTime is how every timestamp leaves the API: RFC 3339 in UTC, with
@@ -41,7 +43,7 @@ func toExecutionJSON(e store.Execution) executionJSON {
 		ID: e.ID, Language: e.Language, Environment: e.Environment, Status: e.Status, ExitCode: e.ExitCode,
 		ExecutionTime: e.WallTime.Seconds(), CPUTime: e.CPUTime.Seconds(), MemoryPeakBytes: e.MemoryPeakBytes,
 		Truncated: e.Truncated, Code: e.Code, CodeSHA256: e.CodeSHA256, Output: e.Output, ContentID: e.ContentID, CodeBlockID: e.CodeBlockID,
-		CreatedAt: formatTime(e.CreatedAt),
+		CreatedAt: formatTime(e.CreatedAt), Images: storedImages(e.Images),
 	}
 	if e.ErrorOutput != "" {
 		j.Error = &e.ErrorOutput

@@ -45,6 +45,13 @@ func newMetrics(exec *execute.Service) *metrics {
 			func() float64 { r, _ := exec.Busy(); return float64(r) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "runblock_runs_waiting", Help: "Runs waiting for a sandbox."},
 			func() float64 { _, w := exec.Busy(); return float64(w) }),
+		// What an autoscaler needs next to the depth: how fast the line moves.
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "runblock_queue_slots", Help: "Runs and checks allowed at once."},
+			func() float64 { return float64(exec.Queue().Slots) }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "runblock_queue_drain_rate", Help: "Runs finished per second with every slot busy (measured)."},
+			func() float64 { return exec.Queue().DrainRate }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "runblock_queue_retry_after_seconds", Help: "Retry-After a run refused now would get."},
+			func() float64 { return exec.Queue().RetryAfter.Seconds() }),
 	)
 	return m
 }

@@ -75,6 +75,33 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	writeJSON(w, status, errorBody{Error: msg, Code: code})
 }
 
+// failure is how a stream's complete event reports an error: the stream
+// is already open, so the status code of a JSON answer can't be used.
+type failure struct {
+	status, code, message string
+	retryAfter            time.Duration
+}
+
+// streamFailure classifies err for a complete event the way writeError
+// does for a response (internal errors logged, their details hidden).
+func (s *Server) streamFailure(r *http.Request, err error) failure {
+	var rej *execute.RejectedError
+	if errors.As(err, &rej) {
+		return failure{status: "rejected", code: "policy_violation", message: rej.Error()}
+	}
+	var e *apperr.Error
+	if !errors.As(err, &e) || e.Kind == apperr.Internal {
+		s.Logger.ErrorContext(r.Context(), "stream run failed", "err", err, "request_id", requestID(r.Context()))
+		return failure{status: "error", code: "internal", message: "internal error (request id " + requestID(r.Context()) + ")"}
+	}
+	f := failure{status: "error", code: e.Code, message: e.Message, retryAfter: e.RetryAfter}
+	if e.Code == "cancelled" || e.Code == "replaced" {
+		// Stopped while waiting, or replaced by the caller's newer run.
+		f.status = "cancelled"
+	}
+	return f
+}
+
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(status)

@@ -80,6 +80,8 @@ func NewServer(d Deps) (*Server, error) {
 	if d.Registry == nil {
 		d.Registry = execute.NewRegistry()
 	}
+	// The service registers the runs it starts; input and Stop find them here.
+	d.Exec.WithRegistry(d.Registry)
 	if d.MaxBodyBytes <= 0 {
 		d.MaxBodyBytes = 1 << 20
 	}

@@ -26,6 +26,19 @@ type event struct {
 	Warnings        []string `json:"warnings,omitempty"`
 	Environment     string   `json:"environment,omitempty"`
 	Language        string   `json:"language,omitempty"`
+	// queued: 1 = next to start; seconds, estimated from the drain rate.
+	Position      *int     `json:"position,omitempty"`
+	EstimatedWait *float64 `json:"estimated_wait,omitempty"`
+	// complete of a run that ended without starting: the error code a JSON
+	// answer would have carried (busy, replaced, cancelled, …) and, when
+	// busy, when to try again (seconds).
+	Code       string `json:"code,omitempty"`
+	RetryAfter *int   `json:"retry_after,omitempty"`
+	// An image event's figure (see images.go); complete's count of dropped ones.
+	MIME          string `json:"mime,omitempty"`
+	Data          string `json:"data,omitempty"`
+	Alt           string `json:"alt,omitempty"`
+	ImagesDropped int    `json:"images_dropped,omitempty"`
 }
 
 // eventQueue sits between the sandbox's output and a (possibly slow) client.
@@ -68,6 +81,21 @@ func (q *eventQueue) push(ev event) {
 	q.mu.Lock()
 	if !q.closed && !q.overflown {
 		q.pending = append(q.pending, queued{ev: ev})
+	}
+	q.mu.Unlock()
+	q.wake()
+}
+
+// pushQueued queues a queued event, replacing one still waiting to be
+// sent: a slow client only needs the latest place in line.
+func (q *eventQueue) pushQueued(ev event) {
+	q.mu.Lock()
+	if !q.closed && !q.overflown {
+		if n := len(q.pending); n > 0 && q.pending[n-1].ev.Type == ev.Type {
+			q.pending[n-1].ev = ev
+		} else {
+			q.pending = append(q.pending, queued{ev: ev})
+		}
 	}
 	q.mu.Unlock()
 	q.wake()

@@ -3,16 +3,20 @@ package httpapi
 import (
 	"context"
 	"fmt"
+	"math"
 	"net/http"
+	"sync"
+	"time"
 
-	"github.com/runblock/runblock/internal/apperr"
 	"github.com/runblock/runblock/internal/execute"
-	"github.com/runblock/runblock/internal/sandbox"
 )
 
 // handleStream runs code and streams its output as Server-Sent Events while
-// it runs: start, output/error chunks as the program writes them, and
-// exactly one complete, always last.
+// it runs: queued (the run's place while it waits for a sandbox), start,
+// output/error chunks as the program writes them, and exactly one complete,
+// always last. A refusal before the run queues or starts is an ordinary
+// JSON error; once it has queued, the stream is open and every later end
+// (started or not) is a complete event.
 func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	var req execute.Request
 	who, ok := s.identifyAndDecode(w, r, &req)
@@ -24,101 +28,88 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 	q := newEventQueue(cancel)
 	stdout := &streamWriter{typ: "output", q: q}
 	stderr := &streamWriter{typ: "error", q: q}
-	var input *execute.InputQueue
-	if req.Stdin == nil {
-		input = execute.NewInputQueue(s.Exec.MaxStdinBytes())
-	}
-	started := make(chan execute.Outcome, 1)
-	var unregister func()
-	finished := make(chan runEnd, 1)
-	go func() {
-		rio := execute.IO{Stdout: stdout, Stderr: stderr, OnStart: func(o execute.Outcome) {
+	// The id is known before the run queues so that the queued events carry
+	// it and Stop (POST /executions/{id}/cancel) reaches a waiting run.
+	id := execute.NewID()
+	queued := make(chan struct{})
+	var queuedOnce sync.Once
+	rio := execute.IO{ID: id, Stdout: stdout, Stderr: stderr,
+		// Figures come from the sandbox's stdout reader, in order with it.
+		Images: func(im execute.Image) { q.push(imageEvent(im)) },
+		// Both callbacks run on the run's goroutine, in order, before the
+		// program starts: queued events always precede start, and start
+		// precedes any output.
+		OnQueued: func(pos int, eta time.Duration) {
+			q.pushQueued(event{Type: "queued", ID: id, Position: ptr(pos), EstimatedWait: ptr(math.Round(eta.Seconds()*10) / 10)})
+			queuedOnce.Do(func() { close(queued) })
+		},
+		OnStart: func(o execute.Outcome) {
 			q.limit(outputBound(o.Limits))
-			unregister = s.Registry.Add(execute.NewLive(o.ID, who.UserID, input, cancel))
-			started <- o
-		}}
-		if input != nil {
-			rio.Stdin = input
-		}
-		out, err := s.Exec.Run(ctx, caller(who), req, rio)
-		if input != nil {
-			input.Close() // unblocks the sandbox's stdin pump
-		}
-		finished <- runEnd{out, err}
-	}()
-
-	start, err := awaitStart(started, finished)
-	if err != nil {
-		// Refused before a sandbox was assigned: an ordinary JSON error.
-		s.writeError(w, r, err)
-		return
+			q.push(event{Type: "start", ID: o.ID, Timestamp: fmt.Sprintf("%.3f", float64(o.StartedAt.UnixMilli())/1000),
+				Environment: o.Environment, Language: o.Language, Warnings: o.Warnings})
+		},
 	}
-	defer func() { unregister() }()
+	run := s.Exec.Start(ctx, caller(who), req, rio, true)
+	select {
+	case <-run.Started():
+	case <-queued:
+	}
+	waited := false
+	select {
+	case <-queued:
+		waited = true
+	default:
+	}
+	if !waited {
+		start, ok := run.StartInfo()
+		if !ok {
+			// Refused before it queued or started: an ordinary JSON error.
+			_, err := run.Wait()
+			s.writeError(w, r, err)
+			return
+		}
+		setHeaders(w, execute.QuotaHeaders(start.Quota))
+	}
 
 	rc := http.NewResponseController(w)
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
-	setHeaders(w, execute.QuotaHeaders(start.Quota))
 	w.WriteHeader(http.StatusOK)
-	q.push(event{Type: "start", ID: start.ID, Timestamp: fmt.Sprintf("%.3f", float64(start.StartedAt.UnixMilli())/1000),
-		Environment: start.Environment, Language: start.Language, Warnings: start.Warnings})
 
 	pumpDone := make(chan struct{})
 	go func() {
 		defer close(pumpDone)
 		pump(w, rc, q, r.Context().Done(), s.StreamWriteTimeout)
 		// A client that went away, stopped reading or fell too far behind
-		// has no use for the rest of the run.
-		cancel()
+		// has no use for the rest of the run, nor for its place in line.
+		run.Cancel()
 	}()
 	s.metrics.streams.Inc()
 	defer s.metrics.streams.Dec()
-	d := <-finished
-	if d.err == nil {
-		s.metrics.observe(d.out)
+	out, err := run.Wait()
+	if err == nil {
+		s.metrics.observe(out)
+	}
+	if out.ID == "" {
+		out.ID = id
 	}
 	stdout.flush()
 	stderr.flush()
-	q.push(s.completeEvent(r, d.out, d.err))
+	q.push(s.completeEvent(r, out, err))
 	q.close()
 	<-pumpDone
 }
 
-// runEnd is what Exec.Run returned.
-type runEnd struct {
-	out execute.Outcome
-	err error
-}
-
-// awaitStart waits until the run starts or ends without starting. A fast run
-// can have both ready by the time we look, and select picks at random: a
-// ready start must win, or a successful run is answered as a refusal and
-// never unregistered. The end taken in that case is put back for the caller.
-func awaitStart(started <-chan execute.Outcome, finished chan runEnd) (execute.Outcome, error) {
-	select {
-	case o := <-started:
-		return o, nil
-	case d := <-finished:
-		select {
-		case o := <-started:
-			finished <- d
-			return o, nil
-		default:
-			return execute.Outcome{}, d.err
-		}
-	}
-}
-
 func (s *Server) completeEvent(r *http.Request, o execute.Outcome, err error) event {
 	if err != nil {
-		if apperr.KindOf(err) == apperr.Internal {
-			s.Logger.ErrorContext(r.Context(), "stream run failed", "err", err, "request_id", requestID(r.Context()))
+		f := s.streamFailure(r, err)
+		ev := event{Type: "complete", ID: o.ID, Status: f.status, Error: &f.message, Code: f.code, ExecutionTime: ptr(0.0), Truncated: ptr(false)}
+		if f.retryAfter > 0 {
+			ev.RetryAfter = ptr(int(math.Ceil(f.retryAfter.Seconds())))
 		}
-		msg := "internal error (request id " + requestID(r.Context()) + ")"
-		zero, f := 0.0, false
-		return event{Type: "complete", ID: o.ID, Status: string(sandbox.StatusError), Error: &msg, ExecutionTime: &zero, Truncated: &f}
+		return ev
 	}
 	res := o.Result
 	ev := event{
@@ -126,6 +117,7 @@ func (s *Server) completeEvent(r *http.Request, o execute.Outcome, err error) ev
 		ExecutionTime: ptr(res.WallTime.Seconds()), Truncated: ptr(res.Truncated),
 		CPUTime: ptr(res.CPUTime.Seconds()), MemoryPeakBytes: ptr(res.MemoryPeak),
 		Stage: string(res.Stage), Warnings: o.Warnings, Environment: o.Environment, Language: o.Language,
+		ImagesDropped: res.ImagesDropped,
 	}
 	if res.ExitCode >= 0 {
 		ev.ExitCode = ptr(res.ExitCode)

@@ -1,14 +1,11 @@
 package httpapi
 
 import (
-	"errors"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
 	"testing"
-
-	"github.com/runblock/runblock/internal/execute"
 )
 
 // A fast run has its start and its end ready together; the handler must
@@ -37,26 +34,5 @@ func TestStreamFastRunIsNeverRefused(t *testing.T) {
 	wg.Wait()
 	if n := s.Registry.Count(); n != 0 {
 		t.Fatalf("%d finished runs still registered", n)
-	}
-}
-
-func TestAwaitStartPrefersAReadyStart(t *testing.T) {
-	for i := 0; i < 200; i++ {
-		started := make(chan execute.Outcome, 1)
-		finished := make(chan runEnd, 1)
-		started <- execute.Outcome{ID: "run"}
-		finished <- runEnd{out: execute.Outcome{ID: "run"}}
-		o, err := awaitStart(started, finished)
-		if err != nil || o.ID != "run" {
-			t.Fatalf("both ready: got %+v, %v", o, err)
-		}
-		if len(finished) != 1 {
-			t.Fatal("the run's end was lost")
-		}
-	}
-	finished := make(chan runEnd, 1)
-	finished <- runEnd{err: errors.New("refused")}
-	if _, err := awaitStart(make(chan execute.Outcome), finished); err == nil {
-		t.Fatal("a run that never started is not a refusal")
 	}
 }

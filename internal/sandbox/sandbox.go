@@ -31,6 +31,7 @@ type Limits struct {
 	OutputChars int           `json:"output_chars"` // stdout+stderr, in characters (runes)
 	TmpBytes    int64         `json:"tmp_bytes"`    // size of the writable /tmp
 	FileBytes   int64         `json:"file_bytes"`   // largest file the program may write
+	ImageBytes  int64         `json:"image_bytes"`  // PNG bytes of figures shown per run
 }
 
 // Merge returns l with every zero field taken from def.
@@ -55,6 +56,9 @@ func (l Limits) Merge(def Limits) Limits {
 	}
 	if l.FileBytes == 0 {
 		l.FileBytes = def.FileBytes
+	}
+	if l.ImageBytes == 0 {
+		l.ImageBytes = def.ImageBytes
 	}
 	return l
 }
@@ -89,6 +93,9 @@ type Request struct {
 	Stdout   io.Writer
 	Stderr   io.Writer
 	Limits   Limits
+	// Images, when set, opens the figure channel for the program (Python's
+	// matplotlib backend, see sandbox/figure): its figures arrive here.
+	Images ImageSink
 }
 
 // Stage names the step a result belongs to.
@@ -112,6 +119,8 @@ type Result struct {
 	MemoryPeak int64 // bytes, 0 when the runtime can't tell
 	Truncated  bool  // output exceeded Limits.OutputChars
 	OOMKilled  bool
+	// ImagesDropped counts figures past the run's image caps.
+	ImagesDropped int
 	// Limits are those of the step that ended the run: a compile step has
 	// its own (Language.CompileLimits), and a failure names those.
 	Limits Limits

@@ -75,6 +75,9 @@ func sanitize(e *Execution) error {
 			return fmt.Errorf("%w: bad %s", ErrInvalid, name)
 		}
 	}
+	if err := checkImages(e.Images); err != nil {
+		return err
+	}
 	if e.CodeSHA256 != "" && !isSHA256Hex(e.CodeSHA256) {
 		return fmt.Errorf("%w: code digest is not a lowercase hex SHA-256", ErrInvalid)
 	}

@@ -73,6 +73,9 @@ type Execution struct {
 	CodeBlockID string
 	CreatedAt   time.Time
 	FinishedAt  *time.Time
+	// Images are set by FinishExecution and read by GetExecution only
+	// (ListExecutions leaves them out).
+	Images []Image
 }
 
 // Page selects a window of ListExecutions. Before is the opaque cursor

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/runblock/runblock/internal/sandbox/bwrap"
+	"github.com/runblock/runblock/internal/sandbox/frontdoor"
 	"github.com/runblock/runblock/internal/validate"
 )
 
@@ -23,15 +24,18 @@ func newBwrapValidator(t *testing.T, warm ...int) *validate.Validator {
 	if err != nil {
 		t.Fatalf("bwrap runtime: %v", err)
 	}
-	opts := validate.Options{Runtime: rt}
-	if len(warm) > 0 {
-		opts.Warm = warm[0]
-	}
-	v, err := validate.New(opts)
+	fd, err := frontdoor.New(frontdoor.Config{Backend: rt, Admitter: frontdoor.NewSimpleAdmitter(8, 64, 4, time.Minute)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(v.Close)
+	t.Cleanup(func() { fd.Close() })
+	v, err := validate.New(validate.Options{Runtime: fd})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(warm) > 0 {
+		fd.AddPool(v.CheckerPool(warm[0]))
+	}
 	return v
 }
 

@@ -6,10 +6,10 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
-	"io"
 	"time"
 
 	"github.com/runblock/runblock/internal/sandbox"
+	"github.com/runblock/runblock/internal/sandbox/frontdoor"
 )
 
 //go:embed checker.py
@@ -26,14 +26,9 @@ func (v *Validator) python(ctx context.Context, req Request, policy Policy) (Res
 	if err != nil {
 		return Result{}, fmt.Errorf("validate: encode checker request: %w", err)
 	}
-	lang := v.pythonChecker()
-	var out *checkerOutput
-	if w := v.warm.take(); w != nil {
-		o, res, rerr := w.check(ctx, in, v.limits.WallTime)
-		out, err = v.judge(ctx, lang, o, res, rerr)
-	} else {
-		out, err = v.run(ctx, lang, sandbox.File{Name: "check.py", Content: checkerScript}, in)
-	}
+	// A front door with a pool for this checker (CheckerPool) answers from
+	// a pre-started one; any other runtime starts it cold.
+	out, err := v.run(ctx, v.pythonChecker(), sandbox.File{Name: "check.py", Content: checkerScript}, in)
 	if err != nil {
 		return Result{}, err
 	}
@@ -53,21 +48,28 @@ func (v *Validator) pythonChecker() sandbox.Language {
 	}
 }
 
-// startWarm starts a checker that imports its modules and then waits for
-// its request on stdin. Its wall limit covers the idle wait too; the pool
-// retires checkers well before it.
-func (v *Validator) startWarm(ctx context.Context, stdin io.Reader, out *checkerOutput) (sandbox.Result, error) {
+// CheckerPool describes the Python checker for a front door's warm pool:
+// started ahead, it imports its modules and waits for its request on
+// stdin, so a check costs only the parse.
+func (v *Validator) CheckerPool(size int) frontdoor.PoolSpec {
 	lim := v.limits
-	lim.WallTime += warmMaxAge
-	return v.runtime.Run(ctx, sandbox.Request{
-		Language: v.pythonChecker(),
-		Files:    []sandbox.File{{Name: "check.py", Content: checkerScript}},
-		Stdin:    stdin, Stdout: &out.stdout, Stderr: &out.stderr, Limits: lim,
-	})
+	// The wall limit covers the idle wait: far beyond MaxAge, since an idle
+	// checker is retired only when it is next taken (one that hit its wall
+	// limit while idle was dead in the pool, and checks started cold). A
+	// check itself is bounded by the request's own limit (v.limits).
+	lim.WallTime = 24 * time.Hour
+	return frontdoor.PoolSpec{
+		Template: sandbox.Request{
+			Language: v.pythonChecker(),
+			Files:    []sandbox.File{{Name: "check.py", Content: checkerScript}},
+			Limits:   lim,
+		},
+		Size: size, MaxAge: warmMaxAge,
+	}
 }
 
 // warmMaxAge retires idle warm checkers, so none waits near its wall limit.
-const warmMaxAge = 60 * time.Second
+const warmMaxAge = time.Hour
 
 // parseCheckerOutput turns the checker's one JSON object into a Result.
 // Anything else (empty, truncated, two objects, nonsense positions) means the

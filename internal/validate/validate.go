@@ -76,9 +76,6 @@ type Options struct {
 	DefaultPolicy string            // default "teaching"
 	MaxCodeBytes  int               // default 64 KiB
 	Limits        sandbox.Limits    // zero fields take DefaultLimits
-	// Warm keeps this many Python checkers started ahead of requests (each
-	// holds a sandbox slot while it waits); 0 starts every check cold.
-	Warm int
 }
 
 // DefaultLimits bound one checker run: parsing is quick, so anything near
@@ -108,8 +105,7 @@ type Validator struct {
 	defaultPolicy string
 	maxCodeBytes  int
 	limits        sandbox.Limits
-	warm          *warmPool // nil: every check starts cold
-	guards        sync.Map  // policy name → guardFile
+	guards        sync.Map // policy name → guardFile
 }
 
 // New checks opts and fills in defaults.
@@ -157,18 +153,12 @@ func New(opts Options) (*Validator, error) {
 	if _, ok := v.policies[v.defaultPolicy]; !ok {
 		return nil, fmt.Errorf("validate: default_policy: %w %q", ErrUnknownPolicy, v.defaultPolicy)
 	}
-	if opts.Warm > 0 {
-		v.warm = newWarmPool(opts.Warm, warmMaxAge, v.startWarm)
-	}
 	return v, nil
 }
 
-// Close ends the warm checkers (a no-op without them).
-func (v *Validator) Close() {
-	if v.warm != nil {
-		v.warm.close()
-	}
-}
+// Close is kept for callers that close what they open; the warm checkers
+// belong to the front door (see CheckerPool).
+func (v *Validator) Close() {}
 
 // Validate checks req. A Go error means the request was unacceptable
 // (ErrUnsupportedLanguage, ErrUnknownPolicy, ErrTooLarge) or the checker

@@ -28,6 +28,10 @@ const (
 	cacheImmutable = "public, max-age=31536000, immutable"
 	cacheLong      = "public, max-age=604800"
 	cacheNoCache   = "no-cache"
+	// embed.js keeps its name (host pages link to it), so it is cached
+	// briefly: a new release reaches host pages within five minutes, and
+	// its hashed chunks under embed-assets/ are immutable.
+	cacheEmbed = "public, max-age=300"
 )
 
 // Handler serves the page, its assets and Pyodide's files from dist (the
@@ -85,6 +89,12 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.servePage(w, r)
 	case p == "/lessons" || p == "/lessons/":
 		http.Redirect(w, r, "/", http.StatusFound)
+	case p == "/embed.js":
+		crossOriginScript(w)
+		h.serveFile(w, r, "embed.js", cacheEmbed, true)
+	case strings.HasPrefix(p, "/embed-assets/"):
+		crossOriginScript(w)
+		h.serveFile(w, r, p[1:], cacheImmutable, true)
 	case strings.HasPrefix(p, "/assets/"):
 		h.serveFile(w, r, p[1:], cacheImmutable, true)
 	case strings.HasPrefix(p, "/pyodide/") && h.pyodide != nil:
@@ -96,6 +106,19 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		h.htmlPage(w, r, http.StatusNotFound, "Page not found", "There is no page at this address.")
 	}
+}
+
+// crossOriginScript lets pages of any origin load the embed script and its
+// chunks: module scripts are fetched in CORS mode (so they need
+// Access-Control-Allow-Origin), and a host page that is itself cross-origin
+// isolated (COEP require-corp) also needs CORP cross-origin. These files
+// are public and taken without credentials, so "*" is right whatever the
+// API's own CORS settings are.
+func crossOriginScript(w http.ResponseWriter) {
+	h := w.Header()
+	h.Set("Cross-Origin-Resource-Policy", "cross-origin")
+	h.Set("Access-Control-Allow-Origin", "*")
+	h.Del("Access-Control-Allow-Credentials")
 }
 
 // servePage answers every route of the single-page app with index.html;

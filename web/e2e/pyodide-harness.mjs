@@ -76,6 +76,30 @@ for i in range(5000):
 while True:
     pass
 \`\`\`
+
+\`\`\`python {runnable id=figure title="A figure left open"}
+# Stands in for matplotlib (no wheels here): a pyplot module with one open
+# figure, which the worker's exit hook must post as an image.
+import base64, sys, types
+png = base64.b64decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8DwHwAFBQIAX8jx0gAAAABJRU5ErkJggg==")
+class Axes:
+    def get_title(self):
+        return "stand-in chart"
+class Figure:
+    def get_axes(self):
+        return [Axes()]
+    def savefig(self, buf, format, dpi):
+        buf.write(png)
+plt = types.ModuleType("matplotlib.pyplot")
+plt.figures = {1: Figure()}
+# Bound to the module, not to this program's globals (cleared when it ends):
+# the module stays in sys.modules for later blocks.
+plt.get_fignums = lambda p=plt: sorted(p.figures)
+plt.figure = lambda n, p=plt: p.figures[n]
+plt.close = lambda which, p=plt: p.figures.clear()
+sys.modules["matplotlib.pyplot"] = plt
+print("drawn")
+\`\`\`
 `
 
 function freePort() {

@@ -132,6 +132,20 @@ describe('Python in the browser', () => {
     assert.equal(await b.message.innerText(), 'Stopped.')
   })
 
+  it('a figure still open when the program ends is posted by the worker and shown inline', async () => {
+    const b = block(page, 'figure')
+    const before = executeCalls().length
+    await b.run.click()
+    await b.final.waitFor()
+    assert.match(await b.final.innerText(), /ran on pyodide/)
+    const img = b.log.getByRole('img', { name: 'Figure 1: stand-in chart' })
+    await img.waitFor()
+    assert.equal(await img.evaluate((i) => i.complete && i.naturalWidth), 1)
+    assert.equal(executeCalls().length, before)
+    const text = await b.log.innerText()
+    assert.ok(text.indexOf('drawn') < text.indexOf('Download'), text)
+  })
+
   it("a block's variables are not visible to the next block", async () => {
     const s = block(page, 'setx')
     await s.run.click()

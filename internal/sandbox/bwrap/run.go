@@ -21,6 +21,9 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 	}
 	limits := req.Limits.Merge(r.cfg.Defaults)
 	uid, err := r.acquire(ctx)
+	if errors.Is(err, sandbox.ErrBusy) {
+		return sandbox.Result{}, err
+	}
 	if err != nil {
 		return sandbox.Result{Status: sandbox.StatusCancelled, Stage: sandbox.StageRun, ExitCode: -1}, nil
 	}
@@ -57,9 +60,14 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 			return total, nil
 		}
 	}
+	fig, err := r.openFigures(req.Images, limits)
+	if err != nil {
+		return sandbox.Result{}, err
+	}
+	defer fig.Close()
 	res, err := r.stage(ctx, stageSpec{
 		id: id + "-r", uid: uid, dir: dir, argv: lang.Run, stdin: req.Stdin,
-		limits: limits, stdout: stdout, stderr: stderr, out: out,
+		limits: limits, stdout: stdout, stderr: stderr, out: out, fig: fig,
 	})
 	if err != nil {
 		return res, err
@@ -133,6 +141,7 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--size", fmt.Sprint(s.limits.TmpBytes), "--tmpfs", "/tmp",
 	)
 	a = append(a, r.hidingArgs()...)
+	a = append(a, r.figureBinds(s)...)
 	if s.writable {
 		a = append(a, "--bind", s.dir, "/box")
 	} else {
@@ -149,6 +158,9 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--setenv", "PYTHONDONTWRITEBYTECODE", "1",
 		"--setenv", "MPLBACKEND", "Agg",
 		"--setenv", "MPLCONFIGDIR", "/tmp",
+	)
+	a = append(a, figureEnv(s)...)
+	a = append(a,
 		"--seccomp", "3",
 		"--json-status-fd", "4",
 		"--block-fd", "5",

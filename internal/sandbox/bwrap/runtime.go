@@ -20,6 +20,7 @@ import (
 
 	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/cgroup"
+	"github.com/runblock/runblock/internal/sandbox/figure"
 )
 
 var _ sandbox.Runtime = (*Runtime)(nil)
@@ -27,12 +28,16 @@ var _ sandbox.Checker = (*Runtime)(nil)
 
 // Config configures the runtime. Zero fields take the defaults shown.
 type Config struct {
-	BwrapPath    string         // /usr/bin/bwrap
-	WorkDir      string         // per-run directories; /tmp/runblock-boxes
-	UIDBase      int            // lowest sandbox uid (and gid) to lease; 61000
-	LeaseDir     string         // uid lease locks, host-wide; /run/runblock-uids
-	UsrViewDir   string         // per-uid overlay views of /usr; /run/runblock-usr (see usrview.go)
-	Slots        int            // concurrent sandboxes = uids used; 16
+	BwrapPath  string // /usr/bin/bwrap
+	WorkDir    string // per-run directories; /tmp/runblock-boxes
+	UIDBase    int    // lowest sandbox uid (and gid) to lease; 61000
+	LeaseDir   string // uid lease locks, host-wide; /run/runblock-uids
+	UsrViewDir string // per-uid overlay views of /usr; /run/runblock-usr (see usrview.go)
+	Slots      int    // concurrent sandboxes = uids used; 16
+	// SlotWait bounds the wait for a free uid; beyond it Run fails with
+	// sandbox.ErrBusy. Admission (the front door) normally keeps sandboxes
+	// below Slots, so waiting here means capacity was miscounted. 10s.
+	SlotWait     time.Duration
 	CgroupRoot   string         // /sys/fs/cgroup
 	CgroupParent string         // runblock
 	Defaults     sandbox.Limits // limits for requests that leave a field zero
@@ -70,6 +75,7 @@ type Runtime struct {
 	uids     []int      // leased sandbox uids, one per slot
 	leases   []*os.File // their lock files; see uids.go
 	dropPriv bool
+	figLib   string // the figure backend's host dir; see figures.go
 	log      *slog.Logger
 }
 
@@ -93,6 +99,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	}
 	if cfg.Slots == 0 {
 		cfg.Slots = 16
+	}
+	if cfg.SlotWait == 0 {
+		cfg.SlotWait = 10 * time.Second
 	}
 	if cfg.CgroupParent == "" {
 		cfg.CgroupParent = "runblock"
@@ -139,6 +148,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		return nil, err
 	}
 	r.usrLocal = usrLocalKeep()
+	if r.figLib, err = figure.WriteLib(cfg.WorkDir); err != nil {
+		return nil, err
+	}
 	if err := r.cleanStale(ctx); err != nil {
 		return nil, err
 	}
@@ -218,8 +230,18 @@ func (r *Runtime) acquire(ctx context.Context) (int, error) {
 	select {
 	case uid := <-r.slots:
 		return uid, nil
+	default:
+	}
+	timer := time.NewTimer(r.cfg.SlotWait)
+	defer timer.Stop()
+	select {
+	case uid := <-r.slots:
+		return uid, nil
 	case <-ctx.Done():
 		return 0, ctx.Err()
+	case <-timer.C:
+		r.log.Warn("no free sandbox uid in time", "slots", r.cfg.Slots, "waited", r.cfg.SlotWait)
+		return 0, fmt.Errorf("bwrap: all %d uids busy for %s: %w", r.cfg.Slots, r.cfg.SlotWait, sandbox.ErrBusy)
 	}
 }
 
@@ -228,3 +250,6 @@ func newID() string {
 	_, _ = rand.Read(b[:])
 	return hex.EncodeToString(b[:])
 }
+
+// Describe names the runtime and its cgroup mode for people.
+func (r *Runtime) Describe() string { return "bwrap (cgroups " + r.Mode() + ")" }

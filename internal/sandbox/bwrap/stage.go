@@ -17,6 +17,7 @@ import (
 
 	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/cgroup"
+	"github.com/runblock/runblock/internal/sandbox/figure"
 	"github.com/runblock/runblock/internal/sandbox/hostproc"
 )
 
@@ -30,6 +31,7 @@ type stageSpec struct {
 	stdin          io.Reader
 	stdout, stderr io.Writer
 	out            *sandbox.OutputCap
+	fig            *figure.Channel // nil: no figure channel (see figures.go)
 }
 
 // pipes holds every descriptor of one stage so they are closed in one place.
@@ -61,23 +63,58 @@ const (
 // stage runs one command in a fresh sandbox and cgroup and waits until every
 // process it started is gone.
 func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error) {
-	res := sandbox.Result{ExitCode: -1}
-	var grp cgroup.Group
+	pr, err := r.launch(s)
+	if err != nil {
+		return sandbox.Result{ExitCode: -1}, err
+	}
+	defer pr.close()
+	go pumpStdin(pr.inW, s.stdin)
+	// Nothing of the learner's program has run before this byte is written.
+	start := time.Now()
+	pr.release()
+	return pr.await(ctx, s.limits.WallTime, start, s.out), nil
+}
+
+// proc is one started sandbox: launch starts it held at bwrap's block fd,
+// release lets it run, await waits for its end, close removes what is left.
+type proc struct {
+	r       *Runtime
+	id      string
+	cmd     *exec.Cmd
+	waitCh  chan error
+	grp     cgroup.Group
+	pidfd   int
+	pid     int
+	p       pipes
+	blW     *os.File
+	inW     *os.File
+	outR    *os.File
+	errR    *os.File
+	readers sync.WaitGroup
+	base    cgroup.Stats // subtracted from the stats (a warm sandbox's start)
+	// fig is the figure channel (nil without one); Finish's note on
+	// dropped figures goes to stderr.
+	fig    *figure.Channel
+	stderr io.Writer
+}
+
+// launch starts s's command in a new sandbox and cgroup, held before the
+// program starts (bwrap's block fd), with its output drained to s's writers.
+func (r *Runtime) launch(s stageSpec) (_ *proc, err error) {
+	pr := &proc{r: r, id: s.id, pidfd: -1, fig: s.fig, stderr: s.stderr}
+	defer func() {
+		if err != nil {
+			pr.close()
+		}
+	}()
 	if r.cg != nil {
 		g, err := r.cg.Create(s.id, cgroup.Limits{MemoryBytes: s.limits.MemoryBytes, CPUs: s.limits.CPUs, Pids: s.limits.Pids})
 		if err != nil {
-			return res, err
+			return nil, err
 		}
-		grp = g
-		defer func() {
-			if err := grp.Remove(context.Background()); err != nil {
-				r.log.Error("sandbox cgroup not removed", "cgroup", s.id, "err", err)
-			}
-		}()
+		pr.grp = g
 	}
-
-	var p pipes
-	defer p.closeAll()
+	p := &pr.p
 	secR, secW, err1 := p.pipe()
 	stR, stW, err2 := p.pipe()
 	blR, blW, err3 := p.pipe()
@@ -86,17 +123,18 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	errR, errW, err6 := p.pipe()
 	argR, argW, err7 := p.pipe()
 	if err := errors.Join(err1, err2, err3, err4, err5, err6, err7); err != nil {
-		return res, fmt.Errorf("bwrap: pipes: %w", err)
+		return nil, fmt.Errorf("bwrap: pipes: %w", err)
 	}
+	pr.blW, pr.inW, pr.outR, pr.errR = blW, inW, outR, errR
 	// The filter is a few KB, far below the pipe buffer, so this can't block.
 	if _, err := secW.Write(r.seccomp); err != nil {
-		return res, fmt.Errorf("bwrap: seccomp: %w", err)
+		return nil, fmt.Errorf("bwrap: seccomp: %w", err)
 	}
 	secW.Close()
 
 	// NUL-terminated arguments; a few KB, so the write can't block either.
 	if _, err := argW.WriteString(strings.Join(r.args(s), "\x00") + "\x00"); err != nil {
-		return res, fmt.Errorf("bwrap: args: %w", err)
+		return nil, fmt.Errorf("bwrap: args: %w", err)
 	}
 	argW.Close()
 
@@ -107,12 +145,13 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	cmd.Dir = "/"
 	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
 	cmd.ExtraFiles = []*os.File{secR, stW, blR, argR} // 3, 4, 5, 6 as args() and --args name them
+	cmd.ExtraFiles = append(cmd.ExtraFiles, s.figureFiles()...)
 	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if r.dropPriv {
 		attr.Credential = &syscall.Credential{Uid: uint32(s.uid), Gid: uint32(s.uid), Groups: []uint32{}}
 	}
-	if grp != nil {
-		if fd, ok := grp.FD(); ok {
+	if pr.grp != nil {
+		if fd, ok := pr.grp.FD(); ok {
 			attr.UseCgroupFD, attr.CgroupFD = true, fd
 		}
 	}
@@ -123,107 +162,102 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	// server or opened by foreign code may not). Done at every start, not
 	// once, because such descriptors can appear at any time.
 	if err := hostproc.CloseOnExecFrom(3); err != nil {
-		return res, fmt.Errorf("bwrap: %w", err)
+		return nil, fmt.Errorf("bwrap: %w", err)
 	}
 	if err := cmd.Start(); err != nil {
-		return res, fmt.Errorf("bwrap: start: %w", err)
+		return nil, fmt.Errorf("bwrap: start: %w", err)
 	}
+	pr.cmd = cmd
+	// The server's copy of the figure pipe's write end goes now (the
+	// program holds its own), or the channel never sees its end.
+	s.fig.Start()
 	// Our copies of the child's ends must go, or EOF never comes.
 	for _, f := range []*os.File{secR, stW, blR, argR, inR, outW, errW} {
 		f.Close()
 	}
-	waitCh := make(chan error, 1)
-	go func() { waitCh <- cmd.Wait() }()
+	pr.waitCh = make(chan error, 1)
+	go func() { pr.waitCh <- cmd.Wait() }()
 	// Without atomic placement (v1) the sandbox joins its group below, while
 	// bwrap holds it at the block fd: before any of the program runs.
 	atomic := true
-	if grp != nil {
-		_, atomic = grp.FD()
+	if pr.grp != nil {
+		_, atomic = pr.grp.FD()
 	}
 
 	pid, err := readChildPID(stR, 10*time.Second)
 	if err != nil {
 		_ = cmd.Process.Kill()
-		<-waitCh
+		<-pr.waitCh
+		pr.waitCh = nil
 		msg, _ := io.ReadAll(io.LimitReader(errR, 4096))
-		return res, fmt.Errorf("bwrap: sandbox did not start: %v: %s", err, strings.TrimSpace(string(msg)))
+		return nil, fmt.Errorf("bwrap: sandbox did not start: %v: %s", err, strings.TrimSpace(string(msg)))
 	}
+	pr.pid = pid
 	if !atomic {
-		if err := grp.Place(pid); err != nil {
+		if err := pr.grp.Place(pid); err != nil {
 			_ = cmd.Process.Kill()
-			<-waitCh
-			return res, err
+			<-pr.waitCh
+			pr.waitCh = nil
+			return nil, err
 		}
 	}
-	pidfd := openInit(pid, s.id)
-	if pidfd >= 0 {
-		defer unix.Close(pidfd)
-		// bwrap's monitor may exit before the sandbox's PID 1 does; in a
-		// process that adopts orphans (runblock's main does, see
-		// hostproc.AdoptOrphans) that one is then ours and reaped here.
-		// Killing it first is harmless: the stage is over either way.
-		defer func() {
-			_ = unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0)
-			if err := hostproc.ReapPidfd(pidfd); err != nil {
-				r.log.Warn("sandbox init not reaped", "pid", pid, "err", err)
-			}
-		}()
-	}
+	pr.pidfd = openInit(pid, s.id)
 
-	var readers sync.WaitGroup
 	drain := func(src *os.File, dst io.Writer) {
-		defer readers.Done()
+		defer pr.readers.Done()
 		_, _ = io.CopyBuffer(dst, src, make([]byte, 32<<10))
 	}
-	readers.Add(2)
-	go drain(outR, s.stdout)
+	pr.readers.Add(2)
+	go drain(outR, s.fig.Stdout(s.stdout))
 	go drain(errR, s.stderr)
-	go pumpStdin(inW, s.stdin)
+	return pr, nil
+}
 
-	// Nothing of the learner's program has run before this byte is written.
-	start := time.Now()
-	if _, err := blW.Write([]byte{1}); err != nil {
-		r.log.Warn("bwrap block fd", "err", err)
+// release lets the held sandbox start its program.
+func (pr *proc) release() {
+	if _, err := pr.blW.Write([]byte{1}); err != nil {
+		pr.r.log.Warn("bwrap block fd", "err", err)
 	}
-	blW.Close()
+	pr.blW.Close()
+}
 
-	timer := time.NewTimer(s.limits.WallTime)
+// await waits for the program's end (or kills it at the wall limit, on
+// cancellation or on an output flood) and reports how it ended.
+func (pr *proc) await(ctx context.Context, wall time.Duration, start time.Time, out *sandbox.OutputCap) sandbox.Result {
+	res := sandbox.Result{ExitCode: -1}
+	timer := time.NewTimer(wall)
 	defer timer.Stop()
 	reason := notKilled
 	var waitErr error
 	select {
-	case waitErr = <-waitCh:
+	case waitErr = <-pr.waitCh:
 	case <-timer.C:
 		reason = killedTimeout
 	case <-ctx.Done():
 		reason = killedCancel
-	case <-s.out.Flooded():
+	case <-out.Flooded():
 		reason = killedFlood
 	}
 	if reason != notKilled {
-		if pidfd >= 0 {
-			_ = unix.PidfdSendSignal(pidfd, unix.SIGKILL, nil, 0)
-		}
-		if grp != nil {
-			_ = grp.Kill()
-		}
-		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL)
-		waitErr = <-waitCh
+		pr.kill()
+		waitErr = <-pr.waitCh
 	}
+	pr.waitCh = nil
 	res.WallTime = time.Since(start)
 	// Whatever the program left behind (a setsid daemon) dies with its group.
-	if grp != nil {
-		_ = grp.Kill()
+	if pr.grp != nil {
+		_ = pr.grp.Kill()
 	}
-	inW.Close()
-	waitReaders(&readers, outR, errR)
+	pr.inW.Close()
+	waitReaders(&pr.readers, pr.outR, pr.errR)
+	res.ImagesDropped = pr.fig.Finish(pr.stderr, 2*time.Second)
 
-	if grp != nil {
-		if st, err := grp.Stats(); err == nil {
-			res.MemoryPeak, res.CPUTime, res.OOMKilled = st.MemoryPeak, st.CPUTime, st.OOMKills > 0
+	if pr.grp != nil {
+		if st, err := pr.grp.Stats(); err == nil {
+			res.MemoryPeak, res.CPUTime, res.OOMKilled = max(st.MemoryPeak-pr.base.MemoryPeak, 0), max(st.CPUTime-pr.base.CPUTime, 0), st.OOMKills > 0
 		}
 	}
-	res.ExitCode, res.Signal = exitStatus(cmd.ProcessState, waitErr)
+	res.ExitCode, res.Signal = exitStatus(pr.cmd.ProcessState, waitErr)
 	switch {
 	case reason == killedTimeout:
 		res.Status = sandbox.StatusTimeout
@@ -239,7 +273,57 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	if reason != notKilled {
 		res.ExitCode, res.Signal = -1, "SIGKILL"
 	}
-	return res, nil
+	return res
+}
+
+// kill ends the sandbox's whole tree at once.
+func (pr *proc) kill() {
+	if pr.pidfd >= 0 {
+		_ = unix.PidfdSendSignal(pr.pidfd, unix.SIGKILL, nil, 0)
+	}
+	if pr.grp != nil {
+		_ = pr.grp.Kill()
+	}
+	if pr.cmd != nil && pr.cmd.Process != nil {
+		_ = syscall.Kill(-pr.cmd.Process.Pid, syscall.SIGKILL)
+	}
+}
+
+// close kills whatever is left, reaps the sandbox's init and removes its
+// cgroup and descriptors. Safe after a failed launch.
+func (pr *proc) close() {
+	// Both ends, for a sandbox that never started or was discarded unused
+	// (after Finish this only closes what is closed already).
+	defer pr.fig.Close()
+	if pr.waitCh != nil {
+		// Never awaited (a warm sandbox discarded unused).
+		pr.kill()
+		<-pr.waitCh
+		pr.waitCh = nil
+		if pr.inW != nil {
+			pr.inW.Close()
+		}
+		waitReaders(&pr.readers, pr.outR, pr.errR)
+	}
+	if pr.pidfd >= 0 {
+		// bwrap's monitor may exit before the sandbox's PID 1 does; in a
+		// process that adopts orphans (runblock's main does, see
+		// hostproc.AdoptOrphans) that one is then ours and reaped here.
+		// Killing it first is harmless: the stage is over either way.
+		_ = unix.PidfdSendSignal(pr.pidfd, unix.SIGKILL, nil, 0)
+		if err := hostproc.ReapPidfd(pr.pidfd); err != nil {
+			pr.r.log.Warn("sandbox init not reaped", "pid", pr.pid, "err", err)
+		}
+		unix.Close(pr.pidfd)
+		pr.pidfd = -1
+	}
+	if pr.grp != nil {
+		if err := pr.grp.Remove(context.Background()); err != nil {
+			pr.r.log.Error("sandbox cgroup not removed", "cgroup", pr.id, "err", err)
+		}
+		pr.grp = nil
+	}
+	pr.p.closeAll()
 }
 
 // openInit returns a pidfd for the sandbox's PID 1, or -1 when it is gone

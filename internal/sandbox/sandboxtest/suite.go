@@ -51,6 +51,11 @@ func Run(t *testing.T, rt sandbox.Runtime, langs Languages) {
 	t.Run("HostDetailsHidden", s.hostDetailsHidden)
 	t.Run("CompileStageReportsItsLimits", s.compileLimits)
 	t.Run("HostLocksUnaffected", s.hostLocksUnaffected)
+	t.Run("FiguresInOrder", s.figuresInOrder)
+	t.Run("FiguresAtExit", s.figuresAtExit)
+	t.Run("FakeFiguresStayText", s.fakeFigures)
+	t.Run("FigureBudget", s.figureBudget)
+	t.Run("FigureChannelIsTheOnlyExtraFD", s.figureFDOnly)
 }
 
 type suite struct {

@@ -32,14 +32,18 @@ func (s *Store) FinishExecution(ctx context.Context, e *store.Execution) error {
 	if err := store.PrepareFinish(e, s.now()); err != nil {
 		return err
 	}
+	images, err := store.EncodeImages(e.Images)
+	if err != nil {
+		return err
+	}
 	tag, err := s.pool.Exec(ctx, `UPDATE executions SET
 		status = $1, exit_code = $2, wall_time_ns = $3, cpu_time_ns = $4,
 		memory_peak_bytes = $5, truncated = $6, output = $7, error_output = $8,
-		finished_at = $9
+		finished_at = $9, images = $12
 		WHERE id = $10 AND ($11 = '' OR user_id = $11)`,
 		e.Status, e.ExitCode, int64(e.WallTime), int64(e.CPUTime),
 		e.MemoryPeakBytes, e.Truncated, e.Output, e.ErrorOutput,
-		e.FinishedAt, e.ID, e.UserID)
+		e.FinishedAt, e.ID, e.UserID, images)
 	if err != nil {
 		return err
 	}
@@ -52,11 +56,16 @@ func (s *Store) FinishExecution(ctx context.Context, e *store.Execution) error {
 // GetExecution implements store.Store.
 func (s *Store) GetExecution(ctx context.Context, userID, id string) (store.Execution, error) {
 	row := s.pool.QueryRow(ctx,
-		`SELECT `+columns+` FROM executions WHERE id = $1 AND user_id = $2`, id, userID)
-	e, err := scan(row)
+		`SELECT `+columns+`, images FROM executions WHERE id = $1 AND user_id = $2`, id, userID)
+	var images string
+	e, err := scan(row, &images)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return store.Execution{}, store.ErrNotFound
 	}
+	if err != nil {
+		return e, err
+	}
+	e.Images, err = store.DecodeImages(images)
 	return e, err
 }
 
@@ -129,15 +138,17 @@ func (s *Store) Prune(ctx context.Context, olderThan time.Time) (int64, error) {
 	}
 }
 
-func scan(r pgx.Row) (store.Execution, error) {
+// scan reads columns, then extra (columns some queries add after them).
+func scan(r pgx.Row, extra ...any) (store.Execution, error) {
 	var (
 		e         store.Execution
 		exit      *int32
 		wall, cpu int64
 	)
-	err := r.Scan(&e.ID, &e.UserID, &e.Language, &e.Environment, &e.Status, &exit,
+	dest := []any{&e.ID, &e.UserID, &e.Language, &e.Environment, &e.Status, &exit,
 		&wall, &cpu, &e.MemoryPeakBytes, &e.Truncated, &e.Code, &e.Output,
-		&e.ErrorOutput, &e.ContentID, &e.CodeBlockID, &e.CreatedAt, &e.FinishedAt, &e.CodeSHA256)
+		&e.ErrorOutput, &e.ContentID, &e.CodeBlockID, &e.CreatedAt, &e.FinishedAt, &e.CodeSHA256}
+	err := r.Scan(append(dest, extra...)...)
 	if err != nil {
 		return store.Execution{}, err
 	}

@@ -32,14 +32,18 @@ func (s *Store) FinishExecution(ctx context.Context, e *store.Execution) error {
 	if err := store.PrepareFinish(e, s.now()); err != nil {
 		return err
 	}
+	images, err := store.EncodeImages(e.Images)
+	if err != nil {
+		return err
+	}
 	res, err := s.writer.ExecContext(ctx, `UPDATE executions SET
 		status = ?, exit_code = ?, wall_time_ns = ?, cpu_time_ns = ?,
 		memory_peak_bytes = ?, truncated = ?, output = ?, error_output = ?,
-		finished_at = ?
+		finished_at = ?, images = ?
 		WHERE id = ? AND (? = '' OR user_id = ?)`,
 		e.Status, exitCode(e.ExitCode), int64(e.WallTime), int64(e.CPUTime),
 		e.MemoryPeakBytes, e.Truncated, e.Output, e.ErrorOutput,
-		micros(e.FinishedAt), e.ID, e.UserID, e.UserID)
+		micros(e.FinishedAt), images, e.ID, e.UserID, e.UserID)
 	if err != nil {
 		return err
 	}
@@ -56,11 +60,16 @@ func (s *Store) FinishExecution(ctx context.Context, e *store.Execution) error {
 // GetExecution implements store.Store.
 func (s *Store) GetExecution(ctx context.Context, userID, id string) (store.Execution, error) {
 	row := s.reader.QueryRowContext(ctx,
-		`SELECT `+columns+` FROM executions WHERE id = ? AND user_id = ?`, id, userID)
-	e, err := scan(row)
+		`SELECT `+columns+`, images FROM executions WHERE id = ? AND user_id = ?`, id, userID)
+	var images string
+	e, err := scan(row, &images)
 	if errors.Is(err, sql.ErrNoRows) {
 		return store.Execution{}, store.ErrNotFound
 	}
+	if err != nil {
+		return e, err
+	}
+	e.Images, err = store.DecodeImages(images)
 	return e, err
 }
 
@@ -138,16 +147,18 @@ func (s *Store) Prune(ctx context.Context, olderThan time.Time) (int64, error) {
 
 type scanner interface{ Scan(dest ...any) error }
 
-func scan(r scanner) (store.Execution, error) {
+// scan reads columns, then extra (columns some queries add after them).
+func scan(r scanner, extra ...any) (store.Execution, error) {
 	var (
 		e              store.Execution
 		exit, finished sql.NullInt64
 		wall, cpu      int64
 		created        int64
 	)
-	err := r.Scan(&e.ID, &e.UserID, &e.Language, &e.Environment, &e.Status, &exit,
+	dest := []any{&e.ID, &e.UserID, &e.Language, &e.Environment, &e.Status, &exit,
 		&wall, &cpu, &e.MemoryPeakBytes, &e.Truncated, &e.Code, &e.Output,
-		&e.ErrorOutput, &e.ContentID, &e.CodeBlockID, &created, &finished, &e.CodeSHA256)
+		&e.ErrorOutput, &e.ContentID, &e.CodeBlockID, &created, &finished, &e.CodeSHA256}
+	err := r.Scan(append(dest, extra...)...)
 	if err != nil {
 		return store.Execution{}, err
 	}

@@ -40,6 +40,7 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"UnstorableBytes", testUnstorableBytes},
 		{"CancelledContext", testCancelledContext},
 		{"Ping", testPing},
+		{"Images", testImages},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

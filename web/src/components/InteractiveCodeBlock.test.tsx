@@ -74,6 +74,48 @@ describe('InteractiveCodeBlock', () => {
     expect(screen.queryByRole('textbox', { name: /Input for the program/ })).toBeNull()
   })
 
+  it('shows its place in the queue while waiting, and Stop still cancels it', async () => {
+    const { srv, wrapper } = fakeRunner()
+    let live!: LiveStream
+    srv.answerStream((s) => (live = s))
+    srv.onCancel = () => {
+      setTimeout(() => {
+        live.event({ type: 'complete', status: 'cancelled', execution_time: 0 })
+        live.close()
+      })
+      return { kind: 'json', status: 202, body: {} }
+    }
+    render(<InteractiveCodeBlock lessonId="lesson" block={block} />, { wrapper })
+    fireEvent.click(screen.getByRole('button', { name: 'Run' }))
+    await waitFor(() => expect(live).toBeDefined())
+    act(() => live.event({ type: 'queued', id: 'q7', position: 4, estimated_wait: 5.6 }))
+    await waitFor(() => expect(screen.getByTestId('status').textContent).toBe('waiting — 3 ahead of you (~6 s)'))
+    expect(screen.getByRole('button', { name: /Waiting/ })).toBeTruthy()
+    act(() => live.event({ type: 'queued', id: 'q7', position: 1, estimated_wait: 0.4 }))
+    await waitFor(() => expect(screen.getByTestId('status').textContent).toBe('waiting — next in line (~1 s)'))
+    fireEvent.click(screen.getByRole('button', { name: 'Stop' }))
+    await waitFor(() => expect(srv.posts('/executions/q7/cancel')).toHaveLength(1))
+    await waitFor(() => expect(screen.getByTestId('status').textContent).toBe('cancelled'))
+  })
+
+  it('drops the queue label once the run starts', async () => {
+    const { srv, wrapper } = fakeRunner()
+    let live!: LiveStream
+    srv.answerStream((s) => (live = s))
+    render(<InteractiveCodeBlock lessonId="lesson" block={block} />, { wrapper })
+    fireEvent.click(screen.getByRole('button', { name: 'Run' }))
+    await waitFor(() => expect(live).toBeDefined())
+    act(() => live.event({ type: 'queued', id: 'q8', position: 2, estimated_wait: 1 }))
+    await waitFor(() => expect(screen.getByTestId('status').textContent).toBe('waiting — 1 ahead of you (~1 s)'))
+    act(() => live.event({ type: 'start', id: 'q8', environment: 'server', language: 'python' }))
+    await waitFor(() => expect(screen.getByTestId('status').textContent).toBe('running'))
+    act(() => {
+      live.event({ type: 'complete', status: 'success', exit_code: 0, execution_time: 0.01 })
+      live.close()
+    })
+    await waitFor(() => expect(screen.getByTestId('status').textContent).toBe('success'))
+  })
+
   it('disables Run with a countdown after a 429', async () => {
     const { srv, wrapper } = fakeRunner()
     srv.answerJSON(429, { error: 'rate limit exceeded', code: 'rate_limited' }, { 'Retry-After': '30' })
@@ -81,7 +123,8 @@ describe('InteractiveCodeBlock', () => {
     fireEvent.click(screen.getByRole('button', { name: 'Run' }))
     const alert = await screen.findByTestId('ratelimit')
     expect(alert.textContent).toMatch(/run again in 30 s/)
-    const run = screen.getByRole('button', { name: /Run \(wait 30 s\)/ }) as HTMLButtonElement
+    // The quota (and so the alert) updates just before the run's status does.
+    const run = (await screen.findByRole('button', { name: /Run \(wait 30 s\)/ })) as HTMLButtonElement
     expect(run.disabled).toBe(true)
   })
 })

@@ -4,7 +4,7 @@ import { TerminalOutput } from './TerminalOutput'
 import { useCodeExecution } from '../hooks/useCodeExecution'
 import { clearEdit, editKey, loadEdit, saveEdit } from '../lib/edits'
 import { copyText } from '../lib/clipboard'
-import { statusLabel } from './status'
+import { queuedLabel, statusLabel } from './status'
 import type { CodeBlock } from '../lib/api'
 
 export interface InteractiveCodeBlockProps {
@@ -92,6 +92,7 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
   let live = ''
   if (exec.retrying) live = `Server busy, retrying in ${exec.retrying.delaySeconds} s (attempt ${exec.retrying.attempt} of ${exec.retrying.maxAttempts})`
   else if (exec.stopping) live = 'stopping…'
+  else if (exec.queued) live = queuedLabel(exec.queued)
   else live = statusLabel(exec.status)
 
   return (
@@ -119,7 +120,7 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
       <div className="rb-toolbar">
         <button type="button" className="rb-btn rb-run" onClick={run} disabled={!canRun} aria-busy={exec.live}
           aria-keyshortcuts={isMac ? 'Meta+Enter' : 'Control+Enter'}>
-          {exec.live ? <><span className="rb-spinner" aria-hidden="true" /> Running…</> : blocked ? `Run (wait ${exec.blockedSeconds} s)` : 'Run'}
+          {exec.live ? <><span className="rb-spinner" aria-hidden="true" /> {exec.queued ? 'Waiting…' : 'Running…'}</> : blocked ? `Run (wait ${exec.blockedSeconds} s)` : 'Run'}
         </button>
         <button type="button" className="rb-btn" onClick={exec.stop} disabled={!exec.live || exec.stopping}>Stop</button>
         <button type="button" className="rb-btn" onClick={reset} disabled={!edited}>Reset</button>

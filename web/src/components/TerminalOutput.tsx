@@ -2,6 +2,8 @@ import { memo, useEffect, useRef, useState, type CSSProperties, type KeyboardEve
 import type { Line, Segment, Style, TerminalModel } from '../runner/terminal'
 import type { RunResult, RunStatus } from '../runner/types'
 import { copyText } from '../lib/clipboard'
+import { imageFileName, imageURL, type RunImage } from '../runner/image'
+import { openImageViewer } from '../lib/imageViewer'
 import { statusLabel } from './status'
 
 export interface TerminalOutputProps {
@@ -45,7 +47,30 @@ function SegmentView({ seg }: { seg: Segment }) {
   )
 }
 
-const LineView = memo(function LineView({ line }: { line: Line }) {
+// A figure inline in the output: the image is a button that enlarges it;
+// the link beside it saves it.
+function ImageView({ img, n }: { img: RunImage; n: number }) {
+  const url = imageURL(img)
+  return (
+    <span className="rb-image" data-testid="run-image">
+      <button
+        type="button"
+        className="rb-image-open"
+        title="Enlarge"
+        aria-label={`Enlarge image: ${img.alt}`}
+        onClick={(e) => openImageViewer(img, { root: document.body, opener: e.currentTarget, n })}
+      >
+        <img src={url} alt={img.alt} />
+      </button>
+      <a className="rb-image-download" href={url} download={imageFileName(img, n)} aria-label={`Download ${img.alt}`}>
+        Download
+      </a>
+    </span>
+  )
+}
+
+const LineView = memo(function LineView({ line, n }: { line: Line; n: number }) {
+  if (line.image) return <ImageView img={line.image} n={n} />
   return (
     <>
       {line.segs.map((s, i) => (
@@ -102,6 +127,7 @@ export function TerminalOutput(props: TerminalOutputProps) {
 
   const lines = terminal.lines
   const last = lines.length - 1
+  let imageNo = 0
   const title = environment ? `${language} · ${environment}` : language
   const final = result !== null
   const copy = async () => {
@@ -137,12 +163,15 @@ export function TerminalOutput(props: TerminalOutputProps) {
         }}
       >
         {terminal.dropped > 0 && <span className="rb-system">{`… ${terminal.dropped} earlier lines not shown\n`}</span>}
-        {lines.map((l, i) => (
-          <span key={l.id} className="rb-line">
-            <LineView line={l} />
-            {i < last ? '\n' : null}
-          </span>
-        ))}
+        {lines.map((l, i) => {
+          if (l.image) imageNo++
+          return (
+            <span key={l.id} className="rb-line">
+              <LineView line={l} n={imageNo} />
+              {i < last ? '\n' : null}
+            </span>
+          )
+        })}
         {acceptsInput && (
           <input
             ref={inputRef}

@@ -10,6 +10,13 @@ export interface Retrying {
   reason: string
 }
 
+export interface Queued {
+  /** 1 = next to start. */
+  position: number
+  /** Seconds, the server's estimate. */
+  estimatedWait: number
+}
+
 export interface CodeExecution {
   status: RunStatus
   /** True from Run until the outcome is known. */
@@ -22,6 +29,8 @@ export interface CodeExecution {
   environment: string | null
   warnings: string[]
   retrying: Retrying | null
+  /** Set while the run waits in the server's queue for a sandbox. */
+  queued: Queued | null
   /** Seconds since Run (client clock) while live; the server's time afterwards. */
   elapsed: number | null
   terminal: TerminalModel
@@ -62,6 +71,7 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
   const [environment, setEnvironment] = useState<string | null>(null)
   const [warnings, setWarnings] = useState<string[]>([])
   const [retrying, setRetrying] = useState<Retrying | null>(null)
+  const [queued, setQueued] = useState<Queued | null>(null)
   const [outputVersion, setOutputVersion] = useState(0)
   const [startedAt, setStartedAt] = useState<number | null>(null)
   const [stopping, setStopping] = useState(false)
@@ -108,6 +118,7 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
       setEnvironment(null)
       setWarnings([])
       setRetrying(null)
+      setQueued(null)
       setStopping(false)
       setStatus('starting')
       const t0 = Date.now()
@@ -122,19 +133,31 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
             setEnvironment(ev.environment)
             setWarnings(ev.warnings)
             setRetrying(null)
+            setQueued(null)
             setStatus('running')
             break
           case 'output':
             term.write(ev.stream, ev.text)
             bump()
             break
+          case 'queued':
+            setRetrying(null)
+            setQueued({ position: ev.position, estimatedWait: ev.estimatedWait })
+            break
+          case 'image':
+            term.image({ mime: ev.mime, data: ev.data, alt: ev.alt })
+            bump()
+            break
           case 'retrying':
+            setQueued(null)
             setRetrying({ attempt: ev.attempt, maxAttempts: ev.maxAttempts, delaySeconds: ev.delaySeconds, reason: ev.reason })
             break
           case 'complete':
             setRetrying(null)
+            setQueued(null)
             setStopping(false)
             setResult(ev.result)
+            if (ev.result.imagesDropped) term.note(`(${ev.result.imagesDropped} more figure${ev.result.imagesDropped === 1 ? '' : 's'} not shown: the run's image budget is used up)`)
             if (ev.result.environment) setEnvironment(ev.result.environment)
             setStatus(ev.result.status)
             setOutputVersion(term.version)
@@ -186,6 +209,7 @@ export function useCodeExecution(target: ExecutionTarget): CodeExecution {
     environment,
     warnings,
     retrying,
+    queued,
     elapsed,
     terminal: term,
     outputVersion,

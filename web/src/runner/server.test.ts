@@ -243,4 +243,51 @@ describe('ServerRunner', () => {
     await runner.refreshStats()
     expect(quota.get()).toMatchObject({ limit: 3, remaining: 1, resetAt: 1_000_000 + 20_000 })
   })
+
+  it('reports each queued position, then starts; input typed while queued waits for the start', async () => {
+    const { srv, runner } = setup()
+    let live!: LiveStream
+    srv.answerStream((s) => (live = s))
+    const h = runner.run({ code: 'input()', language: 'python' })
+    const evs = collect(h)
+    await settle()
+    live.event({ type: 'queued', id: 'q1', position: 3, estimated_wait: 6 })
+    live.event({ type: 'queued', id: 'q1', position: 1, estimated_wait: 2 })
+    await settle()
+    expect(h.id()).toBe('q1')
+    expect(h.status()).toBe('starting')
+    await h.sendInput('hi\n')
+    expect(srv.posts('/stdin')).toHaveLength(0)
+    live.event({ type: 'start', id: 'q1', environment: 'server', language: 'python' })
+    await settle()
+    expect(srv.posts('/executions/q1/stdin')).toHaveLength(1)
+    live.event({ type: 'complete', status: 'success', exit_code: 0, execution_time: 0.1 })
+    live.close()
+    await h.done
+    expect(evs.filter((e) => e.type === 'queued')).toEqual([
+      { type: 'queued', id: 'q1', position: 3, estimatedWait: 6 },
+      { type: 'queued', id: 'q1', position: 1, estimatedWait: 2 },
+    ])
+    expect(evs.map((e) => e.type)).toEqual(['queued', 'queued', 'start', 'complete'])
+  })
+
+  it('Stop while queued cancels the run by id and ends in cancelled', async () => {
+    const { srv, runner } = setup()
+    let live!: LiveStream
+    srv.answerStream((s) => (live = s))
+    srv.onCancel = () => {
+      setTimeout(() => {
+        live.event({ type: 'complete', status: 'cancelled', execution_time: 0 })
+        live.close()
+      })
+      return { kind: 'json', status: 202, body: {} }
+    }
+    const h = runner.run({ code: 'x', language: 'python' })
+    await settle()
+    live.event({ type: 'queued', id: 'q2', position: 4, estimated_wait: 9 })
+    await settle()
+    await h.stop()
+    expect(srv.posts('/executions/q2/cancel')).toHaveLength(1)
+    expect((await h.done).status).toBe('cancelled')
+  })
 })

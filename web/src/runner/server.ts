@@ -1,6 +1,7 @@
 import { BaseHandle, emptyResult } from './handle'
 import { QuotaStore } from './quota'
 import { SSEParser } from './sse'
+import { parseImage } from './image'
 import type { FinalStatus, RunHandle, RunRequest, RunResult, Runner } from './types'
 
 // The server path: POST /execute/stream read as a fetch stream of SSE frames,
@@ -71,6 +72,8 @@ class ServerRun extends BaseHandle {
   private stopRequested = false
   private pendingInput: Array<{ data?: string; eof?: boolean }> = []
   private stopTimer: ReturnType<typeof setTimeout> | null = null
+  /** The program has its sandbox; input waits for this, Stop does not. */
+  private started = false
 
   constructor(
     private req: RunRequest,
@@ -180,7 +183,19 @@ class ServerRun extends BaseHandle {
             continue // not ours; the format promises JSON frames
           }
           switch (ev.type) {
+            case 'queued': {
+              // A queued run already has an id, so Stop can cancel it by id.
+              if (typeof ev.id === 'string' && ev.id !== '') this.runId = ev.id
+              this.emit({
+                type: 'queued',
+                id: this.runId,
+                position: typeof ev.position === 'number' ? ev.position : 0,
+                estimatedWait: typeof ev.estimated_wait === 'number' ? ev.estimated_wait : 0,
+              })
+              break
+            }
             case 'start':
+              this.started = true
               this.runId = String(ev.id ?? '')
               environment = typeof ev.environment === 'string' ? ev.environment : null
               this.emit({
@@ -199,6 +214,11 @@ class ServerRun extends BaseHandle {
                 this.emit({ type: 'output', stream: ev.type === 'output' ? 'stdout' : 'stderr', text: ev.content })
               }
               break
+            case 'image': {
+              const img = parseImage(ev)
+              if (img) this.emit({ type: 'image', ...img })
+              break
+            }
             case 'complete': {
               const status = serverStatuses.has(ev.status as FinalStatus) ? (ev.status as FinalStatus) : 'failed'
               return emptyResult(status, {
@@ -208,6 +228,7 @@ class ServerRun extends BaseHandle {
                 message: typeof ev.error === 'string' && ev.error !== '' ? ev.error : null,
                 environment,
                 stage: typeof ev.stage === 'string' ? ev.stage : null,
+                ...(typeof ev.images_dropped === 'number' && ev.images_dropped > 0 ? { imagesDropped: ev.images_dropped } : {}),
               })
             }
           }
@@ -237,11 +258,11 @@ class ServerRun extends BaseHandle {
 
   private async input(msg: { data?: string; eof?: boolean }) {
     if (!this.interactive || this.isFinished()) return
-    if (this.runId === null) {
+    if (!this.started) {
       this.pendingInput.push(msg)
       return
     }
-    await this.post(`executions/${encodeURIComponent(this.runId)}/stdin`, msg)
+    await this.post(`executions/${encodeURIComponent(String(this.runId))}/stdin`, msg)
   }
 
   private async flushInput() {
@@ -263,7 +284,7 @@ class ServerRun extends BaseHandle {
     // connection also cancels the run on the server.
     this.stopTimer = setTimeout(() => this.abort.abort(), this.o.stopGraceMs)
     if (this.runId === null) {
-      this.abort.abort() // not started (or waiting to retry): the server drops it
+      this.abort.abort() // no id yet (or waiting to retry): the server drops it
       return
     }
     await this.sendCancel()

@@ -2,6 +2,8 @@
 // rewriting the current line (progress bars such as tqdm), `\b`, `ESC[K`, and
 // bounded memory. Framework-free so any renderer can draw it.
 
+import type { RunImage } from './image'
+
 export type Stream = 'stdout' | 'stderr' | 'stdin' | 'system'
 
 export interface Style {
@@ -20,10 +22,15 @@ export interface Segment {
   style: Style | null
 }
 
-/** Lines are replaced, never mutated, so a renderer can memoise on identity. */
+/**
+ * Lines are replaced, never mutated, so a renderer can memoise on identity.
+ * A line with an image holds nothing else: the figure sits between the text
+ * written before and after it, as it was produced.
+ */
 export interface Line {
   readonly id: number
   readonly segs: readonly Segment[]
+  readonly image?: RunImage
 }
 
 export interface TerminalLimits {
@@ -118,6 +125,20 @@ export class TerminalModel {
     this.version++
   }
 
+  /** A figure, on a line of its own where the output has got to. */
+  image(img: RunImage) {
+    if (this.last().segs.length > 0) this.newline()
+    const line = this.last()
+    this.lines[this.lines.length - 1] = { id: line.id, segs: [], image: img }
+    this.newline()
+    this.version++
+  }
+
+  /** The images still held, in order. */
+  images(): RunImage[] {
+    return this.lines.flatMap((l) => (l.image ? [l.image] : []))
+  }
+
   /** Ensures later writes start on a fresh line. */
   ensureNewline() {
     if (this.last().segs.length > 0) {
@@ -132,7 +153,7 @@ export class TerminalModel {
   }
 
   plainText(): string {
-    const out = this.lines.map((l) => l.segs.map((s) => s.text).join(''))
+    const out = this.lines.map((l) => (l.image ? `[image: ${l.image.alt}]` : l.segs.map((s) => s.text).join('')))
     while (out.length > 0 && out[out.length - 1] === '') out.pop()
     return out.join('\n')
   }

@@ -42,12 +42,17 @@ export interface RunResult {
   /** Seconds to wait before trying again (429, 503). */
   retryAfter: number | null
   id: string | null
+  /** Figures the run produced past its image budget (not sent). */
+  imagesDropped?: number
 }
 
 export type RunEvent =
   | { type: 'start'; id: string; environment: string; language: string; warnings: string[] }
   | { type: 'output'; stream: 'stdout' | 'stderr'; text: string }
+  | { type: 'image'; mime: string; data: string; alt: string }
   | { type: 'retrying'; attempt: number; maxAttempts: number; delaySeconds: number; reason: string }
+  /** Waiting for a sandbox: position 1 is next; estimatedWait in seconds. */
+  | { type: 'queued'; id: string | null; position: number; estimatedWait: number }
   | { type: 'complete'; result: RunResult }
 
 export type RunListener = (ev: RunEvent) => void

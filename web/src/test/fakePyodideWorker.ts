@@ -15,6 +15,8 @@ import {
 
 export interface ProgramIO {
   write(text: string, stream?: 'stdout' | 'stderr'): void
+  /** A figure, as the worker's plt.show() hook posts it. */
+  image(data: string, alt: string): void
   /** Resolves with the next chunk of input, null at EOF; rejects with 'KeyboardInterrupt' on Stop. */
   read(): Promise<string | null>
   /** True once Stop (or the time limit) wrote SIGINT into the interrupt buffer. */
@@ -91,6 +93,7 @@ export class FakePyodideWorker implements WorkerLike {
     const t0 = Date.now()
     const io: ProgramIO = {
       write: (text, stream = 'stdout') => this.send({ type: 'output', id, stream, text }),
+      image: (data, alt) => this.send({ type: 'image', id, mime: 'image/png', data, alt }),
       interrupted: () => Atomics.load(irq, 0) === 2,
       read: async () => {
         let asked = false

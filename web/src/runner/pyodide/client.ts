@@ -9,6 +9,7 @@ import {
   type DoneMessage,
   type FromWorker,
   type OutputMessage,
+  type ImageMessage,
   type WorkerLike,
 } from './protocol'
 
@@ -46,6 +47,7 @@ export interface Analysis {
 export interface RunSink {
   onStarted(): void
   onOutput(m: OutputMessage): void
+  onImage?(m: ImageMessage): void
   onDone(m: DoneMessage): void
   /** The worker died or was replaced mid-run. */
   onLost(why: string): void
@@ -189,6 +191,9 @@ export class PyodideClient {
         return
       case 'output':
         if (m.id === this.runningId) this.sink?.onOutput(m)
+        return
+      case 'image':
+        if (m.id === this.runningId) this.sink?.onImage?.(m)
         return
       case 'stdin-wait':
         if (m.id === this.runningId) this.pumpInput()

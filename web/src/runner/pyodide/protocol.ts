@@ -86,6 +86,15 @@ export interface OutputMessage {
   text: string
 }
 
+/** A figure (matplotlib's plt.show() or a figure still open at the end), in order with the output. */
+export interface ImageMessage {
+  type: 'image'
+  id: number
+  mime: string
+  data: string
+  alt: string
+}
+
 /** The program is blocked in a read of stdin and nothing is buffered. */
 export interface StdinWaitMessage {
   type: 'stdin-wait'
@@ -100,6 +109,8 @@ export interface DoneMessage {
   /** Seconds the program itself ran (package loading excluded). */
   elapsed: number
   truncated: boolean
+  /** Figures past the run's image budget, not sent. */
+  imagesDropped?: number
   /** Why the run could not happen (a package failed to load...). */
   message: string | null
 }
@@ -110,6 +121,7 @@ export type FromWorker =
   | AnalysisMessage
   | StartedMessage
   | OutputMessage
+  | ImageMessage
   | StdinWaitMessage
   | DoneMessage
 

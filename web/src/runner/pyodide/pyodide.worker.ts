@@ -62,7 +62,7 @@ async function load(m: InitMessage) {
     p.setStdin({ read: readStdin, isatty: true })
     p.setStdout(writer('stdout'))
     p.setStderr(writer('stderr'))
-    p.registerJsModule('_rb_worker', { sleep: sleep })
+    p.registerJsModule('_rb_worker', { sleep, image })
     p.runPython(helperSource)
     py = p
     const pythonVersion = String(p.runPython('import sys; sys.version.split()[0]'))
@@ -136,11 +136,29 @@ function writer(stream: 'stdout' | 'stderr') {
   }
 }
 
+// Figures per run: like the server's image budget, past it they are counted, not sent.
+const maxImages = 20
+const maxImageChars = 4 * 1024 * 1024
+let images = 0
+let imageChars = 0
+let imagesDropped = 0
+
+function image(data: string, alt: string) {
+  if (images >= maxImages || imageChars + data.length > maxImageChars) {
+    imagesDropped++
+    return
+  }
+  images++
+  imageChars += data.length
+  post({ type: 'image', id: runId, mime: 'image/png', data, alt })
+}
+
 async function run(id: number, code: string) {
   const p = py!
   runId = id
   written = 0
   truncated = false
+  images = imageChars = imagesDropped = 0
   const a = safeAnalyze(id, code)
   if (a.packages.length > 0) {
     let failure = ''
@@ -152,6 +170,14 @@ async function run(id: number, code: string) {
     if (failure) {
       post({ type: 'done', id, status: 'error', exitCode: null, elapsed: 0, truncated: false, message: `Could not load ${a.packages.join(', ')} in the browser: ${failure}` })
       return
+    }
+  }
+  if (a.imports.includes('matplotlib')) {
+    try {
+      p.runPython('_rb_mpl_setup()')
+    } catch (err) {
+      // Without the hook the program still runs; it just shows no figures.
+      console.error('pyodide worker: matplotlib setup failed', err)
     }
   }
   Atomics.store(ctl, 0, STDIN_EMPTY)
@@ -174,7 +200,7 @@ async function run(id: number, code: string) {
     fn.destroy()
   }
   const elapsed = (performance.now() - t0) / 1000
-  post({ type: 'done', id, status, exitCode, elapsed, truncated, message })
+  post({ type: 'done', id, status, exitCode, elapsed, truncated, message, ...(imagesDropped ? { imagesDropped } : {}) })
 }
 
 // sleep replaces time.sleep: Pyodide's own doesn't notice Stop, so a

@@ -250,3 +250,19 @@ describe('PyodideRunner', () => {
     await a.done
   })
 })
+
+describe('PyodideRunner figures', () => {
+  it('passes the worker\'s figures on as image events in order with the output, and the dropped count', async () => {
+    const { fake, runner } = setup()
+    const code = fake.program('import matplotlib.pyplot as plt', async (io) => {
+      io.write('a\n')
+      io.image('iVBORw0KGgo=', 'Figure 1: sine')
+      io.write('b\n')
+    })
+    const h = runner.run({ code, language: 'python', environment: 'pyodide' })
+    const { events } = collect(h)
+    await h.done
+    expect(events.map((e) => e.type)).toEqual(['start', 'output', 'image', 'output', 'complete'])
+    expect(events[2]).toEqual({ type: 'image', mime: 'image/png', data: 'iVBORw0KGgo=', alt: 'Figure 1: sine' })
+  })
+})

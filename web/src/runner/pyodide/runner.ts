@@ -1,7 +1,7 @@
 import { BaseHandle, emptyResult } from '../handle'
 import type { RunHandle, RunRequest, RunResult, Runner } from '../types'
 import type { PyodideClient, RunSink } from './client'
-import type { DoneMessage, OutputMessage } from './protocol'
+import type { DoneMessage, ImageMessage, OutputMessage } from './protocol'
 import { REPORT_OUTPUT_CHARS, type ExecutionReport, type Reporter } from './report'
 
 // Runs Python in the learner's browser through the Pyodide worker, with the
@@ -98,6 +98,10 @@ class PyodideRun extends BaseHandle implements RunSink {
     this.emit({ type: 'output', stream: m.stream, text: m.text })
   }
 
+  onImage(m: ImageMessage) {
+    this.emit({ type: 'image', mime: m.mime, data: m.data, alt: m.alt })
+  }
+
   onDone(m: DoneMessage) {
     this.clearTimers()
     let r: RunResult
@@ -108,7 +112,10 @@ class PyodideRun extends BaseHandle implements RunSink {
     } else if (m.status === 'cancelled') {
       r = emptyResult('cancelled', { environment: 'pyodide', executionTime: m.elapsed, truncated: m.truncated, message: 'Stopped.' })
     } else {
-      r = emptyResult(m.status, { environment: 'pyodide', exitCode: m.exitCode, executionTime: m.elapsed, truncated: m.truncated })
+      r = emptyResult(m.status, {
+        environment: 'pyodide', exitCode: m.exitCode, executionTime: m.elapsed, truncated: m.truncated,
+        ...(m.imagesDropped ? { imagesDropped: m.imagesDropped } : {}),
+      })
     }
     this.complete(r)
   }

@@ -1,0 +1,135 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Snippets that use the libraries a warm flavour imports ahead.
+const (
+	numpySnippet  = "import numpy as np; print(np.arange(10).sum())"
+	pandasSnippet = "import pandas as pd; print(pd.Series(range(10)).sum())"
+)
+
+// libraryRows: bare python3 -c of each snippet against POST /execute of
+// the same. The flavour's pool holds one sandbox; a pause between samples
+// lets it refill, as a learner's think time does.
+func libraryRows(s *server, n int, pause time.Duration) ([]row, error) {
+	var rows []row
+	for _, c := range []struct{ name, code string }{{"numpy", numpySnippet}, {"pandas", pandasSnippet}} {
+		_ = exec.Command("/usr/bin/python3", "-c", c.code).Run() // page cache
+		if err := postExecute(s.url, c.code); err != nil {
+			return nil, err
+		}
+		bare, err := timeN(n, func() error { return exec.Command("/usr/bin/python3", "-c", c.code).Run() })
+		if err != nil {
+			return nil, err
+		}
+		api, err := timeN(n, func() error { time.Sleep(pause); return postExecute(s.url, c.code) })
+		if err != nil {
+			return nil, err
+		}
+		// timeN counted the pause too.
+		for i := range api {
+			api[i] -= pause
+		}
+		ratio := float64(percentile(api, .5)) / float64(percentile(bare, .5))
+		rows = append(rows,
+			row{fmt.Sprintf("bare `/usr/bin/python3 -c` %s snippet (baseline)", c.name), ms(percentile(bare, .5)), ms(percentile(bare, .95)), "`" + c.code + "`"},
+			row{fmt.Sprintf("`POST /execute` %s snippet (warm flavour)", c.name), ms(percentile(api, .5)), ms(percentile(api, .95)), fmt.Sprintf("**p50 ratio %.2f× bare**; %s between runs", ratio, pause)})
+	}
+	return rows, nil
+}
+
+// bareThroughput spawns python3 -c hello from conc goroutines for dur.
+func bareThroughput(conc int, dur time.Duration) (float64, error) {
+	var ok, failed atomic.Int64
+	deadline := time.Now().Add(dur)
+	var wg sync.WaitGroup
+	start := time.Now()
+	for i := 0; i < conc; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for time.Now().Before(deadline) {
+				if exec.Command("/usr/bin/python3", "-c", hello).Run() == nil {
+					ok.Add(1)
+				} else {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if failed.Load() > 0 {
+		return 0, fmt.Errorf("%d bare spawns failed", failed.Load())
+	}
+	return float64(ok.Load()) / time.Since(start).Seconds(), nil
+}
+
+// idleMemoryRows sums the memory of the server and of every sandbox of its
+// instance (their cgroups are named "<server pid>.…") once it is idle.
+func idleMemoryRows(s *server) ([]row, error) {
+	// Let the pools refill after the runs above.
+	time.Sleep(10 * time.Second)
+	pid := s.cmd.Process.Pid
+	serverRSS, serverPSS := memOf(strconv.Itoa(pid))
+	var rss, pss int64
+	pooled, runs, procs := 0, 0, 0
+	matches, _ := filepath.Glob("/proc/[0-9]*/cgroup")
+	for _, m := range matches {
+		cg, err := os.ReadFile(m)
+		if err != nil || !bytes.Contains(cg, []byte("/"+strconv.Itoa(pid)+".")) {
+			continue
+		}
+		p := filepath.Base(filepath.Dir(m))
+		r, ps := memOf(p)
+		rss, pss, procs = rss+r, pss+ps, procs+1
+		// One interpreter per sandbox (bwrap's own processes are counted in
+		// the memory, not as sandboxes).
+		if cmd, _ := os.ReadFile("/proc/" + p + "/cmdline"); bytes.HasPrefix(cmd, []byte("/usr/bin/python3\x00")) {
+			pooled++
+			if bytes.Contains(cmd, []byte("--runblock-warm=")) {
+				runs++
+			}
+		}
+	}
+	if pooled == 0 {
+		return nil, fmt.Errorf("no pooled sandbox found for server %d", pid)
+	}
+	mb := func(kb int64) string { return fmt.Sprintf("%.1f MB", float64(kb)/1024) }
+	return []row{
+		{"idle memory: server process", "", "", fmt.Sprintf("RSS %s, PSS %s", mb(serverRSS), mb(serverPSS))},
+		{fmt.Sprintf("idle memory: %d warm sandboxes (%d for runs, %d policy checkers; %d processes)", pooled, runs, pooled-runs, procs), "", "",
+			fmt.Sprintf("RSS %s (%s per sandbox), PSS %s (%s per sandbox); server + sandboxes PSS %s",
+				mb(rss), mb(rss/int64(pooled)), mb(pss), mb(pss/int64(pooled)), mb(serverPSS+pss))},
+	}, nil
+}
+
+// memOf reads a process's RSS and PSS in kB (PSS shares libraries fairly
+// between the processes that map them).
+func memOf(pid string) (rss, pss int64) {
+	b, _ := os.ReadFile("/proc/" + pid + "/smaps_rollup")
+	for _, line := range strings.Split(string(b), "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		v, _ := strconv.ParseInt(f[1], 10, 64)
+		switch f[0] {
+		case "Rss:":
+			rss = v
+		case "Pss:":
+			pss = v
+		}
+	}
+	return rss, pss
+}

@@ -1,0 +1,233 @@
+package bwrap
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/runblock/runblock/internal/sandbox"
+	"github.com/runblock/runblock/internal/sandbox/cgroup"
+)
+
+var _ sandbox.Prestarter = (*Runtime)(nil)
+
+// held is a prestarted sandbox: launched and released (the interpreter runs
+// and blocks on its first byte of stdin), with its own uid, cgroup, /tmp and
+// run directory, all used for one run and destroyed after it.
+type held struct {
+	r      *Runtime
+	uid    int
+	dir    string
+	lang   sandbox.Language
+	limits sandbox.Limits
+	pr     *proc
+	out    *sandbox.OutputCap
+	stdout *lateWriter
+	stderr *lateWriter
+	exited chan struct{}
+	once   sync.Once
+	used   bool
+}
+
+// Prestart implements sandbox.Prestarter. It never waits for a uid: a
+// pool refills only when capacity is free.
+func (r *Runtime) Prestart(ctx context.Context, req sandbox.Request, extraMemory int64) (sandbox.Held, error) {
+	lang := req.Language
+	if len(lang.Run) == 0 || len(lang.Compile) > 0 {
+		return nil, errors.New("bwrap: prestart needs a run command and no compile step")
+	}
+	limits := req.Limits.Merge(r.cfg.Defaults)
+	var uid int
+	select {
+	case uid = <-r.slots:
+	default:
+		return nil, fmt.Errorf("bwrap: no free uid to prestart: %w", sandbox.ErrBusy)
+	}
+	h := &held{r: r, uid: uid, lang: lang, limits: limits, stdout: newLateWriter(), stderr: newLateWriter(), exited: make(chan struct{})}
+	id := cgroup.GroupName(r.instance, newID())
+	h.dir = filepath.Join(r.cfg.WorkDir, id)
+	if err := r.prepareDir(h.dir, uid, lang, req.Files); err != nil {
+		h.free()
+		return nil, err
+	}
+	h.out = sandbox.NewOutputCap(limits.OutputChars)
+	start := limits
+	start.MemoryBytes += extraMemory
+	// Starting up is the server's work, not the learner's: at full speed
+	// (the learner's CPU quota applies from Go on), so a pool refills fast.
+	start.CPUs = max(limits.CPUs, 1)
+	// The learner's limits are what it may use; the wall limit of the whole
+	// wait is the caller's to bound (it discards idle ones).
+	start.WallTime = 24 * time.Hour
+	// The figure channel must exist when the interpreter starts: its
+	// sitecustomize reads RUNBLOCK_FIGURE_FD then, and a flavour that
+	// imports matplotlib ahead picks its backend (MPLBACKEND) at that import.
+	fig, err := r.openFigures(req.Images, limits)
+	if err != nil {
+		h.free()
+		return nil, err
+	}
+	pr, err := r.launch(stageSpec{
+		id: id + "-r", uid: uid, dir: h.dir, argv: lang.Run, limits: start,
+		stdout: h.stdout, stderr: h.stderr, out: h.out, fig: fig,
+	})
+	if err != nil {
+		fig.Close()
+		h.free()
+		return nil, err
+	}
+	h.pr = pr
+	pr.release()
+	go func() {
+		// Noticed early, a sandbox that died while waiting is not handed out.
+		pr.readers.Wait()
+		close(h.exited)
+	}()
+	// Ready once the interpreter (and its libraries) are loaded: its start
+	// must neither count in the run's time nor be measured half-way.
+	select {
+	case <-h.stderr.ready:
+		return h, nil
+	case <-h.exited:
+		err = errors.New("bwrap: warm sandbox ended while starting")
+	case <-ctx.Done():
+		err = ctx.Err()
+	case <-time.After(2 * time.Minute):
+		err = errors.New("bwrap: warm sandbox not ready in 2 minutes")
+	}
+	h.Close()
+	return nil, err
+}
+
+func (h *held) Done() <-chan struct{} { return h.exited }
+
+// Go implements sandbox.Held.
+func (h *held) Go(ctx context.Context, drop []string, files []sandbox.File, stdin io.Reader, stdout, stderr io.Writer, images sandbox.ImageSink, wall time.Duration) (sandbox.Result, error) {
+	if h.used {
+		return sandbox.Result{}, errors.New("bwrap: a prestarted sandbox runs once")
+	}
+	h.used = true
+	fail := func(err error) (sandbox.Result, error) {
+		h.Close()
+		return sandbox.Result{}, err
+	}
+	for _, name := range drop {
+		if name != filepath.Base(name) || name == "." || name == ".." {
+			return fail(fmt.Errorf("bwrap: bad file name %q", name))
+		}
+		if err := os.Remove(filepath.Join(h.dir, name)); err != nil && !os.IsNotExist(err) {
+			return fail(fmt.Errorf("bwrap: %w", err))
+		}
+	}
+	for _, f := range files {
+		if err := h.r.writeFile(h.dir, h.uid, f.Name, f.Content); err != nil {
+			return fail(err)
+		}
+	}
+	if wall <= 0 {
+		wall = h.limits.WallTime
+	}
+	pr := h.pr
+	if rb, ok := pr.grp.(cgroup.Rebaser); ok && pr.grp != nil {
+		mem, cpu, err := rb.Now()
+		if err != nil {
+			return fail(fmt.Errorf("bwrap: warm sandbox accounting: %w", err))
+		}
+		if err := rb.SetMemory(mem + h.limits.MemoryBytes); err != nil {
+			return fail(fmt.Errorf("bwrap: warm sandbox limit: %w", err))
+		}
+		if h.limits.CPUs > 0 {
+			if err := rb.SetCPUs(h.limits.CPUs); err != nil {
+				return fail(fmt.Errorf("bwrap: warm sandbox limit: %w", err))
+			}
+		}
+		rb.ResetPeak()
+		pr.base = cgroup.Stats{MemoryPeak: mem, CPUTime: cpu}
+	}
+	pr.fig.SetSink(images)
+	h.stdout.attach(h.out.Writer(stdout))
+	h.stderr.attach(h.out.Writer(stderr))
+	start := time.Now()
+	go func() {
+		// The go byte first, then the program's own input on the same pipe.
+		if _, err := pr.inW.Write([]byte{'\n'}); err != nil {
+			pr.inW.Close()
+			return
+		}
+		pumpStdin(pr.inW, stdin)
+	}()
+	res := pr.await(ctx, wall, start, h.out)
+	// Every process is dead and the stats are read: removing the cgroup
+	// and directory need not hold up the answer.
+	go h.Close()
+	res.Stage = sandbox.StageRun
+	res.Limits = h.limits
+	res.Limits.WallTime = wall
+	res.Truncated = h.out.Truncated()
+	return res, nil
+}
+
+// Close implements sandbox.Held.
+func (h *held) Close() {
+	h.once.Do(func() {
+		if h.pr != nil {
+			h.pr.close()
+		}
+		h.free()
+	})
+}
+
+func (h *held) free() {
+	if h.dir != "" {
+		_ = os.RemoveAll(h.dir)
+	}
+	h.r.slots <- h.uid
+}
+
+// writeFile puts one file into a run directory, owned by the run's uid.
+func (r *Runtime) writeFile(dir string, uid int, name string, content []byte) error {
+	if name == "" || name != filepath.Base(name) || name == "." || name == ".." {
+		return fmt.Errorf("bwrap: bad file name %q", name)
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, content, 0o600); err != nil {
+		return fmt.Errorf("bwrap: write %s: %w", name, err)
+	}
+	if err := os.Chown(p, uid, uid); err != nil {
+		return fmt.Errorf("bwrap: chown %s: %w", name, err)
+	}
+	return nil
+}
+
+// lateWriter drops what a waiting sandbox writes before its run exists
+// (its ready byte; see the front door's boot.py), noting the first write in
+// ready, and passes on everything after attach.
+type lateWriter struct {
+	mu    sync.Mutex
+	dst   io.Writer
+	ready chan struct{}
+	once  sync.Once
+}
+
+func newLateWriter() *lateWriter { return &lateWriter{ready: make(chan struct{})} }
+
+func (l *lateWriter) attach(dst io.Writer) {
+	l.mu.Lock()
+	l.dst = dst
+	l.mu.Unlock()
+}
+
+func (l *lateWriter) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.dst == nil {
+		l.once.Do(func() { close(l.ready) })
+		return len(b), nil
+	}
+	return l.dst.Write(b)
+}

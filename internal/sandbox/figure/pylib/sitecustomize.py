@@ -1,0 +1,13 @@
+"""runblock: started by Python's site module before the learner's code.
+
+Only when the server opened a figure channel for this run (it names it in
+RUNBLOCK_FIGURE_FD) does it set up runblock_figures; anything else runs as
+plain python3 would.
+"""
+import os as _os
+
+if _os.environ.get("RUNBLOCK_FIGURE_FD"):
+    import runblock_figures as _rf
+    _rf.install()
+    del _rf
+del _os
