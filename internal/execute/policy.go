@@ -98,7 +98,7 @@ func (s *Service) Check(ctx context.Context, who Caller, v Validator, req valida
 	if !cached {
 		var release func()
 		var err error
-		ctx, release, err = s.door.Enter(ctx, frontdoor.Ticket{User: who.UserID, Kind: frontdoor.KindCheck}, nil)
+		ctx, release, err = s.door.Enter(ctx, frontdoor.Ticket{User: who.queueKey(), Kind: frontdoor.KindCheck}, nil)
 		if err != nil {
 			return validate.Result{}, nil, err
 		}

@@ -63,6 +63,17 @@ type Caller struct {
 	Role     auth.Role
 }
 
+// queueKey is whose place in the queue a run takes. The platform's backend
+// runs code for many learners under one service identity: per-user places
+// (1 running + 1 waiting) would turn its concurrent runs into replacements,
+// so each of its runs queues as its own user.
+func (c Caller) queueKey() string {
+	if c.Role == auth.RoleService {
+		return "service:" + NewID()
+	}
+	return c.UserID
+}
+
 func (c Caller) quotaKey() string {
 	if c.QuotaKey != "" {
 		return c.QuotaKey
@@ -157,7 +168,7 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 	}
 	// Fairness keys on the user, not the quota key: anonymous learners
 	// behind one school address share a quota but each get their place.
-	ctx, release, err := s.door.Enter(ctx, frontdoor.Ticket{User: who.UserID, Kind: frontdoor.KindRun}, rio.OnQueued)
+	ctx, release, err := s.door.Enter(ctx, frontdoor.Ticket{User: who.queueKey(), Kind: frontdoor.KindRun}, rio.OnQueued)
 	if err != nil {
 		return Outcome{}, err
 	}
