@@ -27,15 +27,20 @@ function freePort() {
 
 /**
  * Runs the binary on a free loopback port with a temp data dir, a temp
- * config and a content dir holding the repo's lessons plus e2e/fixtures.
+ * config and a content dir holding the repo's lessons plus e2e/fixtures, or
+ * only `lessons` (file name → Markdown) when given.
  */
-export async function startServer({ config = {}, env = {} } = {}) {
+export async function startServer({ config = {}, env = {}, lessons = null } = {}) {
   const bin = process.env.RUNBLOCK_BIN ?? join(repoDir, 'bin', 'runblock')
   const tmp = mkdtempSync(join(tmpdir(), 'runblock-e2e-'))
   const content = join(tmp, 'content')
   mkdirSync(content)
-  for (const dir of [join(repoDir, 'content'), join(here, 'fixtures')]) {
-    for (const f of readdirSync(dir)) if (f.endsWith('.md')) cpSync(join(dir, f), join(content, f))
+  if (lessons) {
+    for (const [name, text] of Object.entries(lessons)) writeFileSync(join(content, name), text)
+  } else {
+    for (const dir of [join(repoDir, 'content'), join(here, 'fixtures')]) {
+      for (const f of readdirSync(dir)) if (f.endsWith('.md')) cpSync(join(dir, f), join(content, f))
+    }
   }
   const cfgFile = join(tmp, 'config.json')
   writeFileSync(cfgFile, JSON.stringify(config))

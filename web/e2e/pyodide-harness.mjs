@@ -1,12 +1,11 @@
 // The real `runblock serve` and headless Debian Chromium for the Pyodide
 // end-to-end tests and measurements. Nothing is mocked.
-import { execFileSync, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium } from 'playwright-core'
+import { launchBrowser, startServer as startServerWith } from './helpers.mjs'
 
 const here = dirname(fileURLToPath(import.meta.url))
 export const webDir = resolve(here, '..')
@@ -102,86 +101,12 @@ print("drawn")
 \`\`\`
 `
 
-function freePort() {
-  return new Promise((res, rej) => {
-    const s = createServer()
-    s.unref()
-    s.on('error', rej)
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address()
-      s.close(() => res(port))
-    })
-  })
+/** The real server with only the Pyodide lesson (see helpers.mjs). */
+export function startServer({ lessons = { 'pyodide-e2e.md': pyodideLesson }, ...opts } = {}) {
+  return startServerWith({ ...opts, lessons })
 }
 
-export async function startServer({ config = {}, env = {}, lessons = { 'pyodide-e2e.md': pyodideLesson } } = {}) {
-  const bin = process.env.RUNBLOCK_BIN ?? join(repoDir, 'bin', 'runblock')
-  const tmp = mkdtempSync(join(tmpdir(), 'runblock-py-e2e-'))
-  const content = join(tmp, 'content')
-  mkdirSync(content)
-  for (const [name, text] of Object.entries(lessons)) writeFileSync(join(content, name), text)
-  const cfgFile = join(tmp, 'config.json')
-  writeFileSync(cfgFile, JSON.stringify(config))
-  const port = await freePort()
-  const url = `http://127.0.0.1:${port}`
-  const proc = spawn(bin, ['serve', '--addr', `127.0.0.1:${port}`, '--data-dir', join(tmp, 'data'), '--content-dir', content, '--config', cfgFile, '--allow-anonymous'], {
-    env: { ...process.env, RUNBLOCK_LOG_LEVEL: 'warn', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  })
-  let log = ''
-  proc.stdout.on('data', (d) => (log += d))
-  proc.stderr.on('data', (d) => (log += d))
-  const exited = new Promise((res) => proc.on('exit', res))
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    if (proc.exitCode !== null) throw new Error(`runblock serve exited (${proc.exitCode}):\n${log}`)
-    try {
-      if ((await fetch(`${url}/healthz`)).ok) break
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) {
-      proc.kill('SIGKILL')
-      throw new Error(`runblock serve did not come up:\n${log}`)
-    }
-    await new Promise((r) => setTimeout(r, 50))
-  }
-  return {
-    url,
-    log: () => log,
-    async stop() {
-      if (proc.exitCode === null) {
-        proc.kill('SIGTERM')
-        const t = setTimeout(() => proc.kill('SIGKILL'), 5000)
-        await exited
-        clearTimeout(t)
-      }
-      rmSync(tmp, { recursive: true, force: true })
-    },
-  }
-}
-
-/** A fresh Chromium profile: an empty HTTP cache, no localStorage. */
-export async function launchBrowser() {
-  const userDataDir = mkdtempSync(join(tmpdir(), 'runblock-py-chromium-'))
-  const context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
-    headless: true,
-    args: [
-      '--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync',
-      '--disable-default-apps', '--disable-extensions',
-    ],
-    viewport: { width: 1280, height: 900 },
-  })
-  return {
-    context,
-    async close() {
-      await context.close()
-      rmSync(userDataDir, { recursive: true, force: true })
-    },
-  }
-}
+export { launchBrowser }
 
 export function block(page, id) {
   const root = page.locator(`section[data-block="${id}"]`)
