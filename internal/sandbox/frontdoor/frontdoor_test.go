@@ -7,12 +7,12 @@ import (
 	"io"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/runblock/runblock/internal/sandbox"
+	"github.com/runblock/runblock/internal/sandbox/sandboxtest"
 )
 
 // echoRuntime copies stdin to stdout (a stand-in for a checker: nothing
@@ -114,7 +114,7 @@ func TestPoolWarmTimeoutAndAge(t *testing.T) {
 // A pool whose backend can't start its sandboxes degrades to cold starts,
 // says so once in the log, and requests still succeed.
 func TestPoolWithBrokenBackendDegradesToCold(t *testing.T) {
-	var logs syncBuffer
+	var logs sandboxtest.SyncBuffer
 	rt := &echoRuntime{failWarm: true}
 	f := newDoor(t, rt, slog.New(slog.NewTextHandler(&logs, nil)))
 	f.AddPool(PoolSpec{Template: func() sandbox.Request { r := checker; r.Limits.WallTime = time.Hour; return r }(), Size: 2, MaxAge: time.Minute})
@@ -161,21 +161,4 @@ type runtimeFunc func(context.Context, sandbox.Request) (sandbox.Result, error)
 
 func (f runtimeFunc) Run(ctx context.Context, req sandbox.Request) (sandbox.Result, error) {
 	return f(ctx, req)
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

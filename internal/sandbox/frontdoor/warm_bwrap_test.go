@@ -153,7 +153,7 @@ func (prestartFails) Prestart(context.Context, sandbox.Request, int64) (sandbox.
 }
 
 func TestBrokenWarmPoolDegradesToColdStarts(t *testing.T) {
-	var logs syncBuffer
+	var logs sandboxtest.SyncBuffer
 	f := openDoor(t, doorOpts{log: slog.New(slog.NewTextHandler(&logs, nil)), backend: func(rt *bwrap.Runtime) sandbox.Runtime { return prestartFails{rt} }})
 	for i := 0; i < 3; i++ {
 		res, out, stderr := runPy(t, f, "print('cold')", sandbox.Limits{})
@@ -190,23 +190,6 @@ func TestBurstLargerThanPool(t *testing.T) {
 	for err := range errs {
 		t.Error(err)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }
 
 // BenchmarkWarmHello measures a hello-world run on a warm sandbox, from

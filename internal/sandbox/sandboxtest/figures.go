@@ -71,7 +71,7 @@ func (o *ordered) images() []sandbox.Image {
 func (s *suite) figRun(t *testing.T, code string, lim sandbox.Limits) (*ordered, run) {
 	t.Helper()
 	var o ordered
-	var errb syncBuffer
+	var errb SyncBuffer
 	res, err := s.rt.Run(context.Background(), sandbox.Request{
 		Language: s.langs.Python, Files: []sandbox.File{{Content: []byte(code)}},
 		Stdout: &o, Stderr: &errb, Limits: lim, Images: o.image,

@@ -27,7 +27,7 @@ func (s *suite) observed(t *testing.T, ctx context.Context, lang sandbox.Languag
 	t.Helper()
 	inR, inW := io.Pipe()
 	out := &markerWriter{at: func() { at(); inW.Close() }}
-	var errb syncBuffer
+	var errb SyncBuffer
 	req := sandbox.Request{Language: lang, Files: []sandbox.File{{Content: []byte(code)}}, Stdin: inR, Stdout: out, Stderr: &errb, Limits: lim}
 	res, err := s.rt.Run(ctx, req)
 	inW.Close()

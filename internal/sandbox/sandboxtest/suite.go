@@ -70,7 +70,7 @@ type run struct {
 
 func (s *suite) run(t *testing.T, ctx context.Context, lang sandbox.Language, code, stdin string, lim sandbox.Limits) run {
 	t.Helper()
-	var out, errb syncBuffer
+	var out, errb SyncBuffer
 	req := sandbox.Request{Language: lang, Files: []sandbox.File{{Content: []byte(code)}}, Stdout: &out, Stderr: &errb, Limits: lim}
 	if stdin != "" {
 		req.Stdin = strings.NewReader(stdin)
@@ -444,19 +444,20 @@ func FindProcesses(token string) []string {
 // UniqueToken returns a string to put in a sandboxed process's argv so a test can look for leftovers.
 func UniqueToken() string { return fmt.Sprintf("rbtok%d", time.Now().UnixNano()) }
 
-// syncBuffer is a bytes.Buffer safe for the runtime's reader goroutines.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for the runtime's reader goroutines (also
+// for other packages' sandbox tests).
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (s *syncBuffer) Write(p []byte) (int, error) {
+func (s *SyncBuffer) Write(p []byte) (int, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.Write(p)
 }
 
-func (s *syncBuffer) String() string {
+func (s *SyncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
