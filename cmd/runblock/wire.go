@@ -9,6 +9,7 @@ import (
 	"github.com/runblock/runblock/internal/config"
 	"github.com/runblock/runblock/internal/execute"
 	"github.com/runblock/runblock/internal/ratelimit"
+	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/bwrap"
 	"github.com/runblock/runblock/internal/sandbox/frontdoor"
 	"github.com/runblock/runblock/internal/validate"
@@ -48,9 +49,11 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 	}
 	// Python runs start on sandboxes set up ahead: one per admission slot
 	// (a burst of that many starts warm) and one per library flavour.
+	boot, script := validate.StartScript(cfg.Languages["python"].Run[0])
 	err = fd.EnableRunPool(frontdoor.RunPoolOptions{
 		Languages: []string{"python"}, Budget: runWarm, PlainSize: cfg.Concurrency(), LibSize: 1,
 		Wrappers: []string{validate.GuardFileName, validate.GuardFileName + "c"},
+		Boot:     sandbox.File{Name: boot, Content: script},
 	})
 	if err != nil {
 		fd.Close()

@@ -118,6 +118,20 @@ func (v *Validator) Guard(policy string) (name string, content []byte, err error
 	return g.name, g.content, nil
 }
 
+// StartScript returns guard.py without a policy, compiled by python like
+// a guard: it starts warm sandboxes of runs that need no guard (see the
+// front door's run pool), exactly as a guard starts main.py.
+func StartScript(python string) (name string, content []byte) {
+	src := bytes.Replace(guardScript, guardMarker, []byte("POLICY = None\n"), 1)
+	if pyc, err := compileGuard(python, src); err == nil {
+		return StartFileName + "c", pyc
+	}
+	return StartFileName, src
+}
+
+// StartFileName is the policy-less guard's source name in /box.
+const StartFileName = "runblock_start.py"
+
 type guardFile struct {
 	name    string
 	content []byte

@@ -39,6 +39,10 @@ Two of matplotlib's and the platform module's probes (fc-list, uname -p)
 are refused softly (PermissionError, which they expect), so that importing
 them still works: nothing is run either way.
 
+With POLICY None (see guard.go's StartScript) nothing is installed: the
+same file starts warm sandboxes of runs that need no guard, so that guarded
+and unguarded runs start main.py the one same way.
+
 The hook keeps its state in default arguments (tuples, frozensets and C
 functions: nothing a program can change in place) and reads no global or
 builtin name while it runs, so a program that reaches this module's globals
@@ -365,17 +369,21 @@ def _main():
     import posix
 
     if len(sys.argv) < 2:
-        posix.write(2, b"usage: runblock_guard.py main.py [args...]\n")
+        posix.write(2, b"usage: runblock_guard.py [--runblock-warm=MODS] main.py [args...]\n")
         posix._exit(2)
     policy = POLICY
-    sys.addaudithook(_make_hook(policy))
-    builtins.__import__ = _make_import(policy, _refuser(policy))
+    if policy is not None:
+        sys.addaudithook(_make_hook(policy))
+        builtins.__import__ = _make_import(policy, _refuser(policy))
     if sys.argv[1].startswith("--runblock-warm="):
         global WARM
         WARM = True
-        # A warm sandbox (see the front door's boot.py): import the
-        # libraries the program uses, behind the hook like the program's
-        # own imports, then wait for the go byte before main.py exists.
+        # A warm sandbox, set up before its run exists: import the
+        # libraries the program uses (behind the hook like the program's
+        # own imports), write one NUL byte to stderr (ready; the server
+        # drops it), then block on one byte of stdin, which the server
+        # writes once the run is admitted and main.py is in place; the
+        # program's own input follows on the same pipe.
         for mod in sys.argv.pop(1)[len("--runblock-warm="):].split(","):
             if mod:
                 try:

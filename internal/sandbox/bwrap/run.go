@@ -128,8 +128,14 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--symlink", "usr/lib64", "/lib64",
 	}
 	// A few read-only files that libraries look up; nothing else of /etc.
-	for _, p := range []string{"/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", "/etc/fonts", "/etc/matplotlibrc", "/etc/python3", "/etc/python3.11"} {
-		a = append(a, "--ro-bind-try", r.views.of(s.uid, p), p)
+	// A view holds only those: one bind, where each bind costs bwrap a
+	// read of the whole mount table.
+	if etc, ok := r.views.etc(s.uid); ok {
+		a = append(a, "--ro-bind", etc, "/etc")
+	} else {
+		for _, p := range etcShown {
+			a = append(a, "--ro-bind-try", filepath.Join("/etc", p), filepath.Join("/etc", p))
+		}
 	}
 	a = append(a,
 		"--proc", "/proc",

@@ -23,9 +23,10 @@ import (
 // remounted whenever a runtime leases the uid (so a package upgrade shows
 // after a restart, and one left by a crashed instance is replaced).
 type usrViews struct {
-	dir   string
-	mnts  map[int]string // uid -> directory holding its views, named after the host dirs
-	empty string
+	dir    string
+	mnts   map[int]string // uid -> directory holding its views, named after the host dirs
+	empty  string
+	layers viewLayers
 }
 
 // mountUsrViews mounts a view for each uid under dir. It fails where
@@ -40,6 +41,14 @@ func mountUsrViews(dir string, uids []int) (*usrViews, error) {
 	if err := os.Chmod(dir, 0o755); err != nil {
 		return nil, fmt.Errorf("bwrap: /usr views: %w", err)
 	}
+	var err error
+	if v.layers, err = buildLayers(dir); err != nil {
+		return nil, fmt.Errorf("bwrap: /usr views: %w", err)
+	}
+	lower := map[string]string{
+		"/usr": v.layers.usrHide + ":/usr",
+		"/etc": v.layers.etc + ":" + v.empty,
+	}
 	for _, uid := range uids {
 		base := filepath.Join(dir, strconv.Itoa(uid))
 		v.mnts[uid] = base
@@ -51,7 +60,7 @@ func mountUsrViews(dir string, uids []int) (*usrViews, error) {
 			}
 			// A view left by an instance that died: replace it.
 			_ = unix.Unmount(mp, unix.MNT_DETACH)
-			opts := "lowerdir=" + src + ":" + v.empty
+			opts := "lowerdir=" + lower[src]
 			if err := unix.Mount("overlay", mp, "overlay", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV, opts); err != nil {
 				v.unmount()
 				return nil, fmt.Errorf("bwrap: mount overlay of %s on %s: %w", src, mp, err)
@@ -61,7 +70,8 @@ func mountUsrViews(dir string, uids []int) (*usrViews, error) {
 	return v, nil
 }
 
-// viewed are the host directories sandboxes see through views.
+// viewed are the host directories sandboxes see through views: all of
+// /usr but its .pth files, and of /etc only etcShown (see layers.go).
 var viewed = []string{"/usr", "/etc"}
 
 // of returns the host path to bind for path (under one of viewed) in a
@@ -75,6 +85,16 @@ func (v *usrViews) of(uid int, path string) string {
 		return filepath.Join(base, path)
 	}
 	return path
+}
+
+// etc returns uid's view of /etc, which holds only etcShown; false when
+// it has none (binding the host's /etc instead would show all of it).
+func (v *usrViews) etc(uid int) (string, bool) {
+	if v == nil {
+		return "", false
+	}
+	base, ok := v.mnts[uid]
+	return filepath.Join(base, "/etc"), ok
 }
 
 // unmount detaches the views. Sandboxes still running keep theirs: bwrap

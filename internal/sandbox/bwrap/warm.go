@@ -205,7 +205,7 @@ func (r *Runtime) writeFile(dir string, uid int, name string, content []byte) er
 }
 
 // lateWriter drops what a waiting sandbox writes before its run exists
-// (its ready byte; see the front door's boot.py), noting the first write in
+// (its ready byte; see validate's guard.py), noting the first write in
 // ready, and passes on everything after attach.
 type lateWriter struct {
 	mu    sync.Mutex

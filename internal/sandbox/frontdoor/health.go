@@ -20,25 +20,17 @@ type refillHealth struct {
 	log      logger
 	name     string
 	failures int
+	next     time.Time // no new sandbox before this, after failures
 }
 
-// settle waits until a just-started sandbox has lived a moment (healthy) or
-// died (a failure, then backs off). False when the pool is closing.
-func (h *refillHealth) settle(ctx context.Context, done <-chan struct{}, taken func() bool) bool {
-	select {
-	case <-ctx.Done():
-		return false
-	case <-done:
-		// Taken and used quickly is fine; dying unused is not.
-		if taken() {
-			h.ok()
-			return true
-		}
-	case <-time.After(500 * time.Millisecond):
-		h.ok()
+// hold waits out the back-off after failures; false when ctx ended.
+func (h *refillHealth) hold(ctx context.Context) bool {
+	h.mu.Lock()
+	wait := time.Until(h.next)
+	h.mu.Unlock()
+	if wait <= 0 {
 		return true
 	}
-	wait := h.count(errors.New("a warm sandbox ended before its use"))
 	select {
 	case <-ctx.Done():
 		return false
@@ -82,5 +74,7 @@ func (h *refillHealth) count(err error) time.Duration {
 	if h.failures == 1 {
 		h.log.Warn("warm pool can't start sandboxes; requests start cold until it can", "pool", h.name, "err", err)
 	}
-	return min(time.Duration(h.failures)*time.Second, 30*time.Second)
+	wait := min(time.Duration(h.failures)*time.Second, 30*time.Second)
+	h.next = time.Now().Add(wait)
+	return wait
 }

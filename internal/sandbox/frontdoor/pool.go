@@ -51,11 +51,17 @@ func (f *FrontDoor) takeWarm(req sandbox.Request) *warm {
 type pool struct {
 	spec    PoolSpec
 	backend sandbox.Runtime
-	ready   chan *warm
-	ctx     context.Context
-	stop    context.CancelFunc
-	wg      sync.WaitGroup
-	health  *refillHealth
+	// space holds one token per sandbox starting or idle, so the pool never
+	// holds more than Size sandboxes' worth of backend capacity; a taken
+	// sandbox runs under its request's admission slot and gives its token
+	// back at once, so its replacement starts while it still runs.
+	space  chan struct{}
+	ready  chan *warm
+	ctx    context.Context
+	stop   context.CancelFunc
+	filled chan struct{}  // closed when fill has returned
+	wg     sync.WaitGroup // watch goroutines
+	health *refillHealth
 }
 
 // warm is one pre-started sandbox. Its output is buffered until a user
@@ -69,14 +75,16 @@ type warm struct {
 	res    sandbox.Result
 	err    error
 	born   time.Time
-	taken  atomic.Bool
+	// claimed is set once by whoever ends its time in the pool: take (used
+	// or retired) or watch (died idle). That one gives the space token back.
+	claimed atomic.Bool
 }
 
 func newPool(spec PoolSpec, backend sandbox.Runtime, log logger) *pool {
 	ctx, stop := context.WithCancel(context.Background())
-	p := &pool{spec: spec, backend: backend, ready: make(chan *warm, max(spec.Size, 1)), ctx: ctx, stop: stop,
-		health: &refillHealth{log: log, name: spec.Template.Language.Name}}
-	p.wg.Add(1)
+	size := max(spec.Size, 1)
+	p := &pool{spec: spec, backend: backend, space: make(chan struct{}, size), ready: make(chan *warm, size), ctx: ctx, stop: stop,
+		filled: make(chan struct{}), health: &refillHealth{log: log, name: spec.Template.Language.Name}}
 	go p.fill()
 	return p
 }
@@ -94,23 +102,37 @@ func (p *pool) matches(req sandbox.Request) bool {
 	return true
 }
 
-// fill keeps the pool full: a new sandbox starts as soon as one is taken.
-// A sandbox that dies unused means the backend can't start them now; the
-// pool then backs off and requests start cold meanwhile.
+// fill keeps the pool full: a replacement starts as soon as a sandbox is
+// taken, and several start at once after a burst. A sandbox that dies
+// unused means the backend can't start them now; the pool then backs off
+// and requests start cold meanwhile.
 func (p *pool) fill() {
-	defer p.wg.Done()
+	defer close(p.filled)
 	for {
-		w := p.launch()
 		select {
-		case p.ready <- w:
+		case p.space <- struct{}{}:
 		case <-p.ctx.Done():
-			w.discard()
 			return
 		}
-		// Wait until this one proves alive or dies, so a broken backend
-		// is not hammered.
-		if !p.health.settle(p.ctx, w.done, w.taken.Load) {
+		if !p.health.hold(p.ctx) {
+			<-p.space
 			return
+		}
+		w := p.launch()
+		p.wg.Add(1)
+		go p.watch(w)
+		p.ready <- w // never blocks: space bounds what is in ready
+	}
+}
+
+// watch notices a sandbox that ended while it waited in the pool.
+func (p *pool) watch(w *warm) {
+	defer p.wg.Done()
+	<-w.done
+	if w.claimed.CompareAndSwap(false, true) {
+		<-p.space
+		if p.ctx.Err() == nil {
+			p.health.died()
 		}
 	}
 }
@@ -130,27 +152,34 @@ func (p *pool) launch() *warm {
 	return w
 }
 
-// take returns a fresh warm sandbox, or nil when none is ready (the caller
-// then starts one cold).
+// take returns a warm sandbox, or nil when the pool is empty (the caller
+// then starts one cold). A sandbox enters the pool as soon as it is
+// launched, so the one taken may still be starting: it is further along
+// than a cold start would be, and reads its input once it is ready.
 func (p *pool) take() *warm {
 	for {
+		var w *warm
 		select {
-		case w := <-p.ready:
-			select {
-			case <-w.done: // it died while waiting
-				continue
-			default:
-			}
-			if time.Since(w.born) > p.spec.MaxAge {
-				w.taken.Store(true) // retired, not failed
-				w.discard()
-				continue
-			}
-			w.taken.Store(true)
-			return w
+		case w = <-p.ready:
 		default:
 			return nil
 		}
+		if !w.claimed.CompareAndSwap(false, true) {
+			continue // died while waiting; watch gave its token back
+		}
+		<-p.space
+		select {
+		case <-w.done:
+			p.health.died()
+			continue
+		default:
+		}
+		if time.Since(w.born) > p.spec.MaxAge {
+			w.discard()
+			continue
+		}
+		p.health.ok()
+		return w
 	}
 }
 
@@ -198,15 +227,17 @@ func (w *warm) discard() {
 // close stops refilling and ends the waiting sandboxes.
 func (p *pool) close() {
 	p.stop()
-	p.wg.Wait()
+	<-p.filled
 	for {
 		select {
 		case w := <-p.ready:
 			w.discard()
+			continue
 		default:
-			return
 		}
+		break
 	}
+	p.wg.Wait()
 }
 
 // lateWriter buffers writes until attach, then passes them on.

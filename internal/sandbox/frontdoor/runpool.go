@@ -3,7 +3,6 @@ package frontdoor
 import (
 	"context"
 	"crypto/sha256"
-	_ "embed"
 	"encoding/binary"
 	"errors"
 	"fmt"
@@ -14,17 +13,15 @@ import (
 	"github.com/runblock/runblock/internal/sandbox"
 )
 
-//go:embed boot.py
-var bootScript []byte
-
-// BootFileName is the warm start script's name in /box (see boot.py).
-const BootFileName = "runblock_boot.py"
-
 // RunPoolOptions configure warm sandboxes for runs.
 type RunPoolOptions struct {
 	// Languages with a warm form (their run argv names their file; the
-	// interpreter must be Python: boot.py starts the program).
+	// interpreter must be Python: Boot starts the program).
 	Languages []string
+	// Boot starts warm sandboxes of runs without a wrapper: a Python
+	// script taking --runblock-warm=MODS before the program's file, as the
+	// wrappers do (validate.StartScript). It is removed from /box at Go.
+	Boot sandbox.File
 	// Budget bounds the idle warm sandboxes of all pools together; the
 	// backend must have that many uids beyond the admitted runs'.
 	Budget int
@@ -54,6 +51,9 @@ func (f *FrontDoor) EnableRunPool(o RunPoolOptions) error {
 	}
 	if o.Budget < 1 {
 		return errors.New("frontdoor: run pool budget must be at least 1")
+	}
+	if o.Boot.Name == "" || len(o.Boot.Content) == 0 {
+		return errors.New("frontdoor: run pool needs a boot script")
 	}
 	if o.PlainSize <= 0 {
 		o.PlainSize = o.Budget
@@ -151,11 +151,11 @@ func (rp *runPool) form(req sandbox.Request) (warmForm, bool) {
 	if slices.Contains(rp.opts.Wrappers, lang.Run[i-1]) {
 		argv = append(argv, flag)
 	} else {
-		argv = append(argv, BootFileName, flag)
-		support = append(support, sandbox.File{Name: BootFileName, Content: bootScript})
+		argv = append(argv, rp.opts.Boot.Name, flag)
+		support = append(support, rp.opts.Boot)
 		// Python has read it by the time the sandbox is ready; the program
 		// sees /box as a cold run does.
-		drop = []string{BootFileName}
+		drop = []string{rp.opts.Boot.Name}
 	}
 	argv = append(argv, lang.Run[i:]...)
 	wl := lang

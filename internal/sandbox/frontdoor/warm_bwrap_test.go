@@ -17,7 +17,14 @@ import (
 	"github.com/runblock/runblock/internal/sandbox/bwrap"
 	"github.com/runblock/runblock/internal/sandbox/frontdoor"
 	"github.com/runblock/runblock/internal/sandbox/sandboxtest"
+	"github.com/runblock/runblock/internal/validate"
 )
+
+// boot is the server's warm starter (the policy-less guard).
+func boot() sandbox.File {
+	name, content := validate.StartScript("/usr/bin/python3")
+	return sandbox.File{Name: name, Content: content}
+}
 
 // These run real bubblewrap sandboxes (as root; the runtime drops to
 // leased uids itself).
@@ -54,7 +61,7 @@ func openDoor(t *testing.T, o doorOpts) *frontdoor.FrontDoor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.EnableRunPool(frontdoor.RunPoolOptions{Languages: []string{"python"}, Budget: o.budget, WaitForWarm: o.waitForWarm}); err != nil {
+	if err := f.EnableRunPool(frontdoor.RunPoolOptions{Languages: []string{"python"}, Budget: o.budget, WaitForWarm: o.waitForWarm, Boot: boot()}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close(); rt.Close() })
@@ -209,7 +216,7 @@ func BenchmarkWarmHello(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer f.Close()
-	if err := f.EnableRunPool(frontdoor.RunPoolOptions{Languages: []string{"python"}, Budget: 4, WaitForWarm: true}); err != nil {
+	if err := f.EnableRunPool(frontdoor.RunPoolOptions{Languages: []string{"python"}, Budget: 4, WaitForWarm: true, Boot: boot()}); err != nil {
 		b.Fatal(err)
 	}
 	py := config.DefaultLanguages()["python"]
@@ -317,7 +324,7 @@ func TestWarmRunEndsAsPython(t *testing.T) {
 		t.Fatalf("sys.exit(3): %+v", res)
 	}
 	res, _, stderr := runPy(t, f, "def f():\n    1/0\nf()\n", sandbox.Limits{})
-	if res.ExitCode != 1 || !strings.HasPrefix(stderr, "Traceback (most recent call last):\n  File \"/box/main.py\", line 3") || strings.Contains(stderr, "runblock_boot") || !strings.Contains(stderr, "ZeroDivisionError") {
+	if res.ExitCode != 1 || !strings.HasPrefix(stderr, "Traceback (most recent call last):\n  File \"/box/main.py\", line 3") || strings.Contains(stderr, "runblock_") || !strings.Contains(stderr, "ZeroDivisionError") {
 		t.Fatalf("%+v %q", res, stderr)
 	}
 }

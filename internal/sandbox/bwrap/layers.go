@@ -1,0 +1,138 @@
+package bwrap
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"golang.org/x/sys/unix"
+)
+
+// etcShown are the entries of /etc that sandboxes see: files libraries
+// look up (the loader's cache, fonts, time zone, Python's and matplotlib's
+// settings); nothing else of the host's configuration.
+var etcShown = []string{"ld.so.cache", "alternatives", "localtime", "fonts", "matplotlibrc", "python3", "python3.11"}
+
+// pthDirs hold Python's site .pth files. Each is code that site runs at
+// every interpreter start (Debian's setuptools shim alone imports
+// _distutils_hack, ~4 ms), for nothing a lesson uses; sandboxes don't see
+// them. Packages that need one to import are not installed by Debian.
+var pthDirs = []string{"/usr/lib/python3/dist-packages", "/usr/lib/python3.11/dist-packages"}
+
+// viewLayers are the read-only layers put over the host's directories in
+// every view: a copy of etcShown (the /etc view has nothing else) and
+// whiteouts that hide the .pth files from the /usr view. The host's /etc
+// and /usr themselves are never changed.
+type viewLayers struct {
+	etc     string // a directory holding a copy of etcShown
+	usrHide string // a directory of whiteouts, laid out like /usr
+}
+
+// buildLayers writes the layers under dir/.layers/<hash of their content>.
+// Layers under mounted views must never change, and runtimes on one host
+// share dir, so a changed host (a package upgrade) gets new directories
+// rather than rewriting the old ones.
+func buildLayers(dir string) (viewLayers, error) {
+	root := filepath.Join(dir, ".layers")
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		return viewLayers{}, err
+	}
+	tmp, err := os.MkdirTemp(root, ".new-")
+	if err != nil {
+		return viewLayers{}, err
+	}
+	defer os.RemoveAll(tmp) // a no-op once renamed
+	if err := os.Chmod(tmp, 0o755); err != nil {
+		return viewLayers{}, err
+	}
+	h := sha256.New()
+	etc := filepath.Join(tmp, "etc")
+	if err := os.Mkdir(etc, 0o755); err != nil {
+		return viewLayers{}, err
+	}
+	for _, name := range etcShown {
+		if err := copyTree(filepath.Join("/etc", name), filepath.Join(etc, name), h); err != nil && !os.IsNotExist(err) {
+			return viewLayers{}, fmt.Errorf("copy /etc/%s: %w", name, err)
+		}
+	}
+	hide := filepath.Join(tmp, "usr-hide")
+	for _, d := range pthDirs {
+		pths, _ := filepath.Glob(filepath.Join(d, "*.pth"))
+		for _, p := range pths {
+			wo := filepath.Join(hide, strings.TrimPrefix(p, "/usr"))
+			if err := os.MkdirAll(filepath.Dir(wo), 0o755); err != nil {
+				return viewLayers{}, err
+			}
+			// A 0/0 character device is overlayfs' whiteout: the name is
+			// absent from the merged view.
+			if err := unix.Mknod(wo, unix.S_IFCHR|0o000, 0); err != nil {
+				return viewLayers{}, fmt.Errorf("whiteout %s: %w", p, err)
+			}
+			fmt.Fprintf(h, "hide %s\n", p)
+		}
+	}
+	if err := os.MkdirAll(hide, 0o755); err != nil {
+		return viewLayers{}, err
+	}
+	final := filepath.Join(root, hex.EncodeToString(h.Sum(nil))[:16])
+	if err := os.Rename(tmp, final); err != nil {
+		if _, statErr := os.Stat(filepath.Join(final, "usr-hide")); statErr != nil {
+			return viewLayers{}, err
+		}
+		// Another runtime built the same layers first: use its copy.
+	}
+	return viewLayers{etc: filepath.Join(final, "etc"), usrHide: filepath.Join(final, "usr-hide")}, nil
+}
+
+// copyTree copies src to dst, keeping symbolic links as links, and feeds
+// every name and content into h.
+func copyTree(src, dst string, h io.Writer) error {
+	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		to := filepath.Join(dst, rel)
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(h, "%s %s\n", p, info.Mode().Type())
+		switch {
+		case d.Type()&fs.ModeSymlink != 0:
+			target, err := os.Readlink(p)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(h, "-> %s\n", target)
+			return os.Symlink(target, to)
+		case d.IsDir():
+			return os.MkdirAll(to, 0o755)
+		case info.Mode().IsRegular():
+			return copyFile(p, to, info.Mode().Perm()&0o755|0o444, h)
+		}
+		return nil // sockets, devices, fifos: nothing a library reads
+	})
+}
+
+func copyFile(src, dst string, perm fs.FileMode, h io.Writer) error {
+	in, err := os.Open(src)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, perm)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(io.MultiWriter(out, h), in); err != nil {
+		out.Close()
+		return err
+	}
+	return out.Close()
+}
