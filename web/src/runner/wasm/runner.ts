@@ -63,7 +63,8 @@ export class WasmRunner implements Runner {
 
   /** The browser can run a module with input and Stop. */
   supported(): boolean {
-    return typeof WebAssembly === 'object' && typeof Worker === 'function' && this.o.isolated()
+    const workers = this.o.createWorker !== defaultWorker || typeof Worker === 'function'
+    return typeof WebAssembly === 'object' && workers && this.o.isolated()
   }
 
   run(req: RunRequest): RunHandle {
