@@ -131,7 +131,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		deps.Relay = a.relay
 	}
 	if a.wasm != nil {
-		deps.Wasm = a.wasm.Cache()
+		deps.Wasm = a.wasm
 	}
 	if a.api, err = httpapi.NewServer(deps); err != nil {
 		return nil, err

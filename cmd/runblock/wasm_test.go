@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 )
@@ -107,10 +108,15 @@ func TestWasmCompileAndServeModule(t *testing.T) {
 		t.Fatalf("module: %d %v, %d bytes", get.StatusCode, get.Header, len(body))
 	}
 
-	// The same source again: the cache answers with the same module.
+	// The same source again: the cache answers with the same module, and
+	// the sandbox compiled nothing.
+	compiles, hits := wasmMetric(t, ts.URL, "runblock_wasm_compiles_total"), wasmMetric(t, ts.URL, "runblock_wasm_cache_hits_total")
 	resp, second := postJSON(t, compile, src)
 	if resp.StatusCode != 200 || second["cached"] != true || second["hash"] != hash {
 		t.Fatalf("second compile: %v", second)
+	}
+	if c, h := wasmMetric(t, ts.URL, "runblock_wasm_compiles_total"), wasmMetric(t, ts.URL, "runblock_wasm_cache_hits_total"); c != compiles || h != hits+1 {
+		t.Fatalf("after a cache hit: compiles %v→%v, hits %v→%v", compiles, c, hits, h)
 	}
 
 	resp, bad := postJSON(t, compile, `{"language":"c","code":"int main(void) {\n  return nope;\n}\n"}`)
@@ -180,3 +186,25 @@ func TestWasmEnvironmentListed(t *testing.T) {
 }
 
 func jsonDecode(r io.Reader, v any) error { return json.NewDecoder(r).Decode(v) }
+
+// wasmMetric reads one counter from /metrics.
+func wasmMetric(t *testing.T, base, name string) float64 {
+	t.Helper()
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	for _, line := range strings.Split(string(raw), "\n") {
+		if v, ok := strings.CutPrefix(line, name+" "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("%s: %v", line, err)
+			}
+			return f
+		}
+	}
+	t.Fatalf("no %s in /metrics", name)
+	return 0
+}

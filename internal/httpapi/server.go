@@ -90,6 +90,9 @@ func NewServer(d Deps) (*Server, error) {
 		d.StreamWriteTimeout = defaultStreamWriteTimeout
 	}
 	s := &Server{Deps: d, mux: http.NewServeMux(), metrics: newMetrics(d.Exec)}
+	if d.Wasm != nil {
+		s.metrics.wasm(d.Wasm)
+	}
 	s.routes()
 	return s, nil
 }

@@ -11,9 +11,10 @@ import (
 	"github.com/runblock/runblock/internal/wasm"
 )
 
-// WasmModules finds compiled modules by their hash.
+// WasmModules finds compiled modules by their hash and counts compiles.
 type WasmModules interface {
 	ByHash(hash string) (wasm.Module, bool)
+	Stats() (compiles, hits int64)
 }
 
 type wasmCompileRequest struct {

@@ -201,3 +201,6 @@ func (c *Compiler) compile(ctx context.Context, t Toolchain, version, source str
 	out.Module = Module{Hash: hex.EncodeToString(sum[:]), Bytes: wasm}
 	return out, nil
 }
+
+// ByHash finds a cached module by its own hash.
+func (c *Compiler) ByHash(hash string) (Module, bool) { return c.cache.ByHash(hash) }
