@@ -148,16 +148,25 @@ func (c *Compiler) Compile(ctx context.Context, language, source string) (Compil
 		return Compiled{Module: m, Cached: true, Version: p.Version}, nil
 	}
 	c.flight.Lock()
-	if cl, ok := c.inflight[key]; ok {
+	for {
+		cl, ok := c.inflight[key]
+		if !ok {
+			break
+		}
 		c.flight.Unlock()
 		select {
 		case <-cl.done:
-			res := cl.res
-			res.Cached = res.OK()
-			return res, cl.err
 		case <-ctx.Done():
-			return Compiled{}, ctx.Err()
+			return Compiled{Result: sandbox.Result{Status: sandbox.StatusCancelled, Stage: sandbox.StageCompile, ExitCode: -1}, Version: p.Version}, nil
 		}
+		// The first caller went away mid-compile: compile for this one.
+		if cl.err == nil && cl.res.Result.Status == sandbox.StatusCancelled {
+			c.flight.Lock()
+			continue
+		}
+		res := cl.res
+		res.Cached = res.OK()
+		return res, cl.err
 	}
 	cl := &call{done: make(chan struct{})}
 	c.inflight[key] = cl
