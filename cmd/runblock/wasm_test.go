@@ -208,3 +208,23 @@ func wasmMetric(t *testing.T, base, name string) float64 {
 	t.Fatalf("no %s in /metrics", name)
 	return 0
 }
+
+// A wasm run the browser did is reported like a Pyodide run: it is in
+// history with its language and environment.
+func TestWasmBrowserRunReported(t *testing.T) {
+	ts := startServer(t, nil)
+	url := ts.URL + "/api/v1/code/executions"
+	resp, m := postJSON(t, url, `{"code":"fn main() {}","language":"Rust","environment":"wasm","status":"success","output":"hi\n","execution_time":0.01,"exit_code":0}`)
+	if resp.StatusCode != 201 || m["environment"] != "wasm" || m["language"] != "rust" || m["output"] != "hi\n" {
+		t.Fatalf("report: %d %v", resp.StatusCode, m)
+	}
+	for body, code := range map[string]string{
+		`{"code":"print(1)","language":"python","environment":"wasm","status":"success"}`: "unknown_language",
+		`{"code":"x","environment":"wasm","status":"success"}`:                            "unknown_language",
+		`{"code":"x","language":"c","environment":"wasm","status":"bogus"}`:               "invalid_status",
+	} {
+		if r, m := postJSON(t, url, body); r.StatusCode != 400 || m["code"] != code {
+			t.Errorf("report %s: %d %v, want 400 %s", body, r.StatusCode, m, code)
+		}
+	}
+}

@@ -40,18 +40,26 @@ async function open(width = 1280) {
 describe('wasm in the browser', () => {
   it('runs the Rust block in the browser: compiled on the server, fetched by hash', async () => {
     const page = await open()
-    const compiled = page.waitForResponse((r) => r.url().endsWith('/api/v1/wasm/compile'))
+    // rustc on a loaded machine: the first compile may take a while.
+    const compiled = page.waitForResponse((r) => r.url().endsWith('/api/v1/wasm/compile'), { timeout: 60_000 })
     const b = block(page, 'wasm-rust')
     await b.run.click()
     const c = await (await compiled).json()
     assert.equal(c.ok, true, JSON.stringify(c))
-    await b.status.filter({ hasText: 'success' }).waitFor()
+    await b.status.filter({ hasText: 'success' }).waitFor({ timeout: 60_000 })
     const log = await b.log.textContent()
     assert.match(log, /Hello, world!\nThe sum of the first ten squares is 385/)
     assert.equal(await b.root.getByTestId('environment').textContent(), 'rust · wasm')
     // It ran here: the module was fetched by its hash, and no server run was started.
     assert.ok(page.requests.includes(`GET /api/v1/wasm/${c.hash}`), page.requests.join('\n'))
     assert.ok(!page.requests.some((r) => r.includes('/execute')), page.requests.join('\n'))
+
+    // The run is in the learner's history, reported by the page.
+    await page.waitForFunction(async () => {
+      const r = await fetch('/api/v1/code/executions', { credentials: 'same-origin' })
+      const body = await r.json()
+      return body.executions.some((e) => e.environment === 'wasm' && e.language === 'rust' && e.status === 'success')
+    }, null, { timeout: 30_000 })
 
     // The same module on the server (wazero) prints the same.
     const code = await b.editorText()

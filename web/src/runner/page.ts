@@ -51,7 +51,7 @@ export function createPageRunner(): PageRunnerParts {
   const server = new ServerRunner()
   const runner = new AutoRunner(server, new PyodideRunner(client, { reporter }), {
     prepare: (blocks) => preloadWhenIdle({ client, reporter }, wantsBrowser(blocks)),
-    wasm: new WasmRunner({ quota: server.quota }),
+    wasm: new WasmRunner({ quota: server.quota, reporter }),
   })
   if (typeof document !== 'undefined') {
     // Lets tests and the measure script see what the browser side is doing.

@@ -25,7 +25,7 @@ class FakeWorker implements WasmWorkerLike {
   }
 }
 
-function setup(compile: object) {
+function setup(compile: object, reporter?: { report: (r: unknown) => Promise<void> }) {
   const calls: string[] = []
   const workers: FakeWorker[] = []
   const fetchFn = (async (input: RequestInfo | URL, init?: RequestInit) => {
@@ -35,6 +35,7 @@ function setup(compile: object) {
     return new Response(emptyModule, { headers: { 'Content-Type': 'application/wasm' } })
   }) as typeof fetch
   const runner = new WasmRunner({
+    reporter: reporter as never,
     fetch: fetchFn,
     isolated: () => true,
     createWorker: () => {
@@ -74,6 +75,21 @@ describe('WasmRunner', () => {
     }
     expect(calls.filter((c) => c.startsWith('GET'))).toEqual([`GET ${ok.url}`])
     expect(calls.filter((c) => c.startsWith('POST'))).toHaveLength(2)
+  })
+
+  it('reports a run the browser did to the server (history), not one that never ran', async () => {
+    const reports: Array<Record<string, unknown>> = []
+    const { runner, workers } = setup(ok, { report: async (r) => void reports.push(r as Record<string, unknown>) })
+    const h = runner.run({ code: 'fn main(){}', language: 'rust', environment: 'wasm', stdin: '', codeBlockId: 'b1' })
+    await until(() => workers.length === 1 && workers[0].got !== null)
+    workers[0].send({ type: 'started' })
+    workers[0].send({ type: 'output', stream: 'stdout', text: 'hi\n' })
+    workers[0].send({ type: 'done', exitCode: 3, elapsed: 0.02, truncated: false, message: null })
+    expect((await h.done).status).toBe('error')
+    expect(reports).toEqual([expect.objectContaining({ environment: 'wasm', language: 'rust', status: 'error', exit_code: 3, output: 'hi\n', code_block_id: 'b1' })])
+    const stopped = runner.run({ code: 'fn main(){}', language: 'rust', environment: 'wasm' })
+    await stopped.stop()
+    expect(reports).toHaveLength(1)
   })
 
   it('shows a compile failure without starting a worker', async () => {

@@ -1,6 +1,7 @@
 import { BaseHandle, emptyResult } from '../handle'
 import { defaultIsolated } from '../pyodide/client'
 import { STDIN_CAPACITY, STDIN_DATA, STDIN_EMPTY, STDIN_EOF, STDIN_HEADER } from '../pyodide/protocol'
+import { REPORT_OUTPUT_CHARS, type ExecutionReport, type Reporter } from '../pyodide/report'
 import type { QuotaStore } from '../quota'
 import type { RunHandle, RunRequest, RunResult, Runner } from '../types'
 import type { FromWasmWorker, ToWasmWorker } from './protocol'
@@ -26,6 +27,8 @@ export interface WasmRunnerOptions {
   defaultTimeout?: number
   outputChars?: number
   quota?: QuotaStore
+  /** Where runs that happened in the browser are reported (history, stats). */
+  reporter?: Reporter
 }
 
 export const WASM_LANGUAGES = ['c', 'c++', 'cpp', 'rust']
@@ -45,7 +48,7 @@ interface CompileResponse {
 }
 
 export class WasmRunner implements Runner {
-  readonly o: Required<Omit<WasmRunnerOptions, 'quota'>> & { quota?: QuotaStore }
+  readonly o: Required<Omit<WasmRunnerOptions, 'quota' | 'reporter'>> & { quota?: QuotaStore; reporter?: Reporter }
   /** Compiled WebAssembly.Module by hash: a second run skips fetch and compile. */
   readonly modules = new Map<string, Promise<WebAssembly.Module>>()
 
@@ -58,6 +61,7 @@ export class WasmRunner implements Runner {
       defaultTimeout: opts.defaultTimeout ?? 30,
       outputChars: opts.outputChars ?? 10_000,
       quota: opts.quota,
+      reporter: opts.reporter,
     }
   }
 
@@ -98,6 +102,8 @@ class WasmRun extends BaseHandle {
   private queue: Array<{ data?: Uint8Array; eof?: boolean }> = []
   private stopped = false
   private t0 = 0
+  private out = ''
+  private err = ''
 
   constructor(
     private req: RunRequest,
@@ -176,6 +182,8 @@ class WasmRun extends BaseHandle {
         this.t0 = performance.now()
         return
       case 'output':
+        if (m.stream === 'stdout') this.out = keep(this.out, m.text)
+        else this.err = keep(this.err, m.text)
         this.emit({ type: 'output', stream: m.stream, text: m.text })
         return
       case 'stdin-wait':
@@ -192,9 +200,29 @@ class WasmRun extends BaseHandle {
   private end(r: RunResult) {
     if (this.limit) clearTimeout(this.limit)
     this.limit = null
+    const ran = this.worker !== null
     this.worker?.terminate()
     this.worker = null
+    if (this.isFinished()) return
     this.finish(r)
+    if (ran) this.report(r)
+  }
+
+  /** Tells the server about a run it didn't see (it only compiled it). */
+  private report(r: RunResult) {
+    const reporter = this.r.o.reporter
+    const lang = this.req.language.toLowerCase() === 'cpp' ? 'c++' : this.req.language.toLowerCase()
+    const status = (['success', 'error', 'timeout', 'memory_limit', 'cancelled'] as const).find((s) => s === r.status)
+    if (!reporter || !status || (lang !== 'c' && lang !== 'c++' && lang !== 'rust')) return
+    const rep: ExecutionReport = {
+      code: this.req.code, language: lang, environment: 'wasm', status,
+      output: this.out, error: this.err || r.message || null,
+      execution_time: Math.min(3600, Math.max(0, r.executionTime ?? 0)),
+      exit_code: r.exitCode, truncated: r.truncated,
+    }
+    if (this.req.contentId) rep.content_id = this.req.contentId
+    if (this.req.codeBlockId) rep.code_block_id = this.req.codeBlockId
+    void reporter.report(rep)
   }
 
   private pump() {
@@ -229,4 +257,8 @@ class WasmRun extends BaseHandle {
     this.stopped = true
     this.end(this.result('cancelled', { executionTime: this.worker ? this.elapsed() : null, message: 'Stopped.' }))
   }
+}
+
+function keep(acc: string, more: string): string {
+  return acc.length >= REPORT_OUTPUT_CHARS ? acc : (acc + more).slice(0, REPORT_OUTPUT_CHARS)
 }
