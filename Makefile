@@ -5,7 +5,7 @@ NPM ?= npm
 ADDR ?= 127.0.0.1:8080
 DATA ?= data
 
-.PHONY: run test build ui ui-test e2e measure-ui measure-pyodide deps deps-test services bench bench-queue fuzz lint clean
+.PHONY: run test build ui ui-test e2e measure-ui measure-pyodide measure-wasm deps deps-test services bench bench-queue fuzz lint clean
 
 run: deps web/dist/index.html build
 	./bin/runblock serve --addr $(ADDR) --data-dir $(DATA) --allow-anonymous
@@ -70,6 +70,10 @@ measure-ui: deps-test web/dist/index.html build
 measure-pyodide: deps-test web/dist/index.html build
 	cd web && $(NPM) run measure-pyodide
 
+# C in the browser through the wasm environment (first run, later runs, Stop).
+measure-wasm: deps-test web/dist/index.html build
+	cd web && $(NPM) run measure-wasm
+
 # Short fuzzing of every parser; `make fuzz FUZZTIME=5m` for longer.
 FUZZTIME ?= 15s
 FUZZERS = \
@@ -81,7 +85,8 @@ FUZZERS = \
 	./internal/validate/:FuzzParseGCCDiagnostics \
 	./internal/content/:FuzzParseInfo \
 	./internal/content/:FuzzParseLesson \
-	./internal/content/:FuzzRenderLesson
+	./internal/content/:FuzzRenderLesson \
+	./internal/wasm/:FuzzParseDiagnostics
 fuzz:
 	@set -e; for f in $(FUZZERS); do \
 		pkg=$${f%%:*}; name=$${f##*:}; \

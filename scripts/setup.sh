@@ -5,6 +5,9 @@
 #                           Chromium for the page's end-to-end tests)
 set -euo pipefail
 want=(bubblewrap util-linux python3 python3-numpy python3-pandas python3-matplotlib gcc libc6-dev)
+# wasm environment: C, C++ and Rust compiled to WebAssembly/WASI (clang 14
+# with wasi-libc, compiler-rt and libc++ for wasm32; rustc's wasm32-wasi std).
+want+=(clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 rustc libstd-rust-dev-wasm32)
 if [ "${1:-run}" = test ]; then
 	want+=(redis-server redis-tools postgresql postgresql-client)
 fi

@@ -28,6 +28,7 @@ import (
 	"github.com/runblock/runblock/internal/store/postgres"
 	"github.com/runblock/runblock/internal/store/sqlite"
 	"github.com/runblock/runblock/internal/validate"
+	"github.com/runblock/runblock/internal/wasm"
 )
 
 // app is everything `serve` wires together from the configuration.
@@ -41,6 +42,7 @@ type app struct {
 	relay    *relay.Redis
 	lessons  *content.Library
 	registry *execute.Registry
+	wasm     *wasm.Env // nil: wasm.disabled
 	api      *httpapi.Server
 	closers  []func()
 
@@ -65,6 +67,13 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	a.closers = append(a.closers, func() { a.rt.Close() })
 	if a.exec, err = newExecService(a.rt, cfg, log); err != nil {
 		return nil, err
+	}
+	if a.wasm, err = newWasm(ctx, a.rt, cfg); err != nil {
+		return nil, err
+	}
+	if a.wasm != nil {
+		a.exec.WithWasm(a.wasm)
+		a.closers = append(a.closers, func() { a.wasm.Runner.Close(context.Background()) })
 	}
 	if err := a.openRedis(ctx); err != nil {
 		return nil, err
@@ -105,9 +114,13 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	if err != nil {
 		return nil, err
 	}
+	envs := catalog.New(a.rt, a.rt.Check, a.rt.Describe(), cfg.Languages, cfg.SandboxLimits()).WithBrowser(browser)
+	if a.wasm != nil {
+		envs.WithWasm(a.wasm)
+	}
 	deps := httpapi.Deps{
 		Exec: a.exec, Registry: a.registry, Auth: authn, Validator: val, Store: a.store, Content: a.lessons,
-		Environments: catalog.New(a.rt, a.rt.Check, a.rt.Describe(), cfg.Languages, cfg.SandboxLimits()).WithBrowser(browser),
+		Environments: envs,
 		CORS:         httpapi.CORS{AllowedOrigins: cfg.CORS.AllowedOrigins, AllowCredentials: cfg.CORS.AllowCredentials},
 		Logger:       log,
 		MaxBodyBytes: int64(4*(cfg.MaxCodeBytes+cfg.MaxStdinBytes) + 16<<10),
@@ -116,6 +129,9 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	}
 	if a.relay != nil {
 		deps.Relay = a.relay
+	}
+	if a.wasm != nil {
+		deps.Wasm = a.wasm
 	}
 	if a.api, err = httpapi.NewServer(deps); err != nil {
 		return nil, err

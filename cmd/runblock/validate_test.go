@@ -289,7 +289,7 @@ func TestEnvironmentsAPI(t *testing.T) {
 	// Available exactly when this binary embeds the Pyodide runtime (make ui ran before the build).
 	_, statErr := fs.Stat(web.Dist, "dist/pyodide/pyodide-lock.json")
 	valExpect(t, "pyodide", envs["pyodide"], mustJSON(map[string]any{"location": "browser", "available": statErr == nil}))
-	valExpect(t, "wasm", envs["wasm"], `{"available":false}`)
+	valExpect(t, "wasm", envs["wasm"], `{"available":true,"location":"browser"}`)
 	for _, id := range []string{"pyodide", "server", "wasm"} {
 		if _, ok := envs[id]["alias_of"]; ok {
 			t.Errorf("%s has alias_of: %v", id, envs[id])

@@ -13,6 +13,7 @@ import (
 	"github.com/runblock/runblock/internal/sandbox/bwrap"
 	"github.com/runblock/runblock/internal/sandbox/frontdoor"
 	"github.com/runblock/runblock/internal/validate"
+	"github.com/runblock/runblock/internal/wasm"
 )
 
 // newRuntime opens the front door over the configured sandbox runtime.
@@ -89,4 +90,21 @@ func newExecService(rt *frontdoor.FrontDoor, cfg config.Config, log *slog.Logger
 		QueueWait:     cfg.QueueWait.Duration,
 		CheckFactor:   cfg.RateLimit.CheckMultiplier,
 	}, log)
+}
+
+// newWasm is the wasm environment: its compiles go through the front door
+// (admitted, sandboxed), its server runs through wazero. Nil when disabled.
+func newWasm(ctx context.Context, rt *frontdoor.FrontDoor, cfg config.Config) (*wasm.Env, error) {
+	if cfg.Wasm.Disabled {
+		return nil, nil
+	}
+	comp, err := wasm.NewCompiler(wasm.CompilerConfig{Runtime: rt, Limits: wasm.DefaultCompileLimits, CacheBytes: cfg.Wasm.CacheMB << 20})
+	if err != nil {
+		return nil, err
+	}
+	runner, err := wasm.NewRunner(ctx, 32)
+	if err != nil {
+		return nil, err
+	}
+	return &wasm.Env{Compiler: comp, Runner: runner}, nil
 }

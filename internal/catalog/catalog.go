@@ -47,6 +47,7 @@ type Catalog struct {
 	limits  sandbox.Limits
 	runtime string
 	browser Browser
+	wasm    WasmToolchains // nil: no wasm environment
 
 	mu       sync.Mutex
 	facts    *facts
@@ -98,7 +99,7 @@ func (c *Catalog) Environments(ctx context.Context) []Environment {
 	docker := server
 	docker.ID, docker.Name, docker.AliasOf = "docker", "Docker (alias of the server sandbox)", "server"
 	docker.Limitations = append(slices.Clone(server.Limitations), "No Docker engine is used: \"docker\" is accepted for compatibility and runs in the same bubblewrap sandbox as \"server\".")
-	return []Environment{pyodide(c.browser), server, docker, wasm()}
+	return []Environment{pyodide(c.browser), server, docker, c.wasmEnv(ctx)}
 }
 
 func (c *Catalog) server(f *facts, available bool) Environment {
@@ -178,16 +179,6 @@ func pyodide(b Browser) Environment {
 		e.Limitations = append(e.Limitations, "Only the listed packages have their wheels served; imports of others run on the server.")
 	}
 	return e
-}
-
-func wasm() Environment {
-	return Environment{
-		ID: "wasm", Name: "WebAssembly (C++/Rust in the browser)", Location: "browser",
-		Languages: []Language{}, Packages: []string{}, Limits: map[string]any{},
-		Capabilities: []string{},
-		Limitations:  []string{"Not implemented: the seed lists it as experimental; no runtime exists yet."},
-		Available:    false,
-	}
 }
 
 // probeScript prints the interpreter's version and the installed

@@ -132,6 +132,13 @@ type Browser struct {
 	PyodideDir string `json:"pyodide_dir"`
 }
 
+// Wasm configures the wasm environment (C, C++ and Rust compiled to
+// WebAssembly in the sandbox, run in the browser or in wazero).
+type Wasm struct {
+	Disabled bool  `json:"disabled"`
+	CacheMB  int64 `json:"cache_mb"` // compiled modules kept in memory, least recently used out
+}
+
 // Config is everything `runblock serve` needs.
 type Config struct {
 	Addr            string                      `json:"addr"`
@@ -163,6 +170,7 @@ type Config struct {
 	Store      Store      `json:"store"`
 	Validation Validation `json:"validation"`
 	Browser    Browser    `json:"browser"`
+	Wasm       Wasm       `json:"wasm"`
 
 	notes []string // deprecations met while parsing; see Notes
 }
@@ -195,6 +203,7 @@ func Default() Config {
 		ContentDir:      "content",
 		Store:           Store{Retention: Duration{90 * 24 * time.Hour}},
 		Validation:      Validation{ExecutePolicy: "teaching", DefaultPolicy: "teaching"},
+		Wasm:            Wasm{CacheMB: 64},
 
 		MaxRunningPerUser: 1,
 		MaxWaitingPerUser: 1,
@@ -275,6 +284,9 @@ func (c *Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		bad("data_dir", "must not be empty")
+	}
+	if c.Wasm.CacheMB < 1 && !c.Wasm.Disabled {
+		bad("wasm.cache_mb", "must be at least 1 (or set wasm.disabled)")
 	}
 	switch c.LogFormat {
 	case "text", "json":

@@ -17,6 +17,9 @@ const (
 	EnvAuto    = "auto"
 	EnvPyodide = "pyodide"
 	EnvServer  = "server"
+	// EnvWasm compiles C, C++ or Rust to WebAssembly and runs it in the
+	// browser (or the server's wazero when the browser can't).
+	EnvWasm = "wasm"
 )
 
 // Limits on what one lesson may contain.

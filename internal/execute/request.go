@@ -48,11 +48,20 @@ func (s *Service) prepare(req Request) (Prepared, error) {
 	}
 	p.Language = strings.ToLower(p.Language)
 	lang, ok := s.langs[p.Language]
+	if strings.EqualFold(p.Environment, EnvWasm) {
+		// wasm has its own toolchains: its languages need not run natively.
+		if err := s.wasmLanguage(p.Language); err != nil {
+			return p, err
+		}
+		lang, ok = sandbox.Language{Name: p.Language}, true
+	}
 	if !ok {
 		return p, apperr.New(apperr.Invalid, "unknown_language", "unknown language %q (valid: %s)", req.Language, strings.Join(s.LanguageNames(), ", "))
 	}
 	p.Lang = lang
 	switch strings.ToLower(p.Environment) {
+	case EnvWasm:
+		p.Environment = EnvWasm
 	case "", EnvServer, EnvDocker:
 		p.Environment = EnvServer
 	case EnvPyodide:
@@ -62,7 +71,7 @@ func (s *Service) prepare(req Request) (Prepared, error) {
 		p.Environment = EnvServer
 		p.Warnings = append(p.Warnings, "pyodide runs in the learner's browser; this request ran in the server's Python sandbox instead")
 	default:
-		return p, apperr.New(apperr.Invalid, "unknown_environment", "unknown environment %q (valid: server, docker, pyodide)", req.Environment)
+		return p, apperr.New(apperr.Invalid, "unknown_environment", "unknown environment %q (valid: server, docker, pyodide, wasm)", req.Environment)
 	}
 	if len(p.Code) > s.cfg.MaxCodeBytes {
 		return p, apperr.New(apperr.TooLarge, "code_too_large", "code is %d bytes; the limit is %d", len(p.Code), s.cfg.MaxCodeBytes)

@@ -50,6 +50,7 @@ type Service struct {
 	cfg    Config
 	door   *frontdoor.FrontDoor
 	reg    *Registry // nil: runs are not registered for input and Stop
+	wasm   WasmEnv   // nil: no wasm environment
 	log    *slog.Logger
 	now    func() time.Time
 }
@@ -203,7 +204,7 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 		recOut, recErr = &rec.stdout, &rec.stderr
 	}
 	figs := s.figures(p, rio, rec)
-	res, err := s.runSandbox(ctx, p, sandbox.Request{
+	sreq := sandbox.Request{
 		Language: p.Lang,
 		Files:    []sandbox.File{{Content: []byte(p.Code)}},
 		Stdin:    stdin,
@@ -211,7 +212,13 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 		Stderr:   rec.tee(rio.Stderr, recErr),
 		Limits:   p.Limits,
 		Images:   figs.sink(),
-	})
+	}
+	var res sandbox.Result
+	if p.Environment == EnvWasm {
+		res, err = s.wasm.Run(ctx, p.Language, p.Code, sreq)
+	} else {
+		res, err = s.runSandbox(ctx, p, sreq)
+	}
 	status := string(res.Status)
 	if err != nil {
 		status = store.StatusError

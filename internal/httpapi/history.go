@@ -113,7 +113,7 @@ func (s *Server) handleGetExecution(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, toExecutionJSON(e))
 }
 
-// reportRequest is a run the browser did itself (Pyodide), reported so it
+// reportRequest is a run the browser did itself (Pyodide, wasm), reported so it
 // counts in history and stats. It is not rate-limited: the server did no work.
 type reportRequest struct {
 	Code          string  `json:"code"`
@@ -138,12 +138,23 @@ func (s *Server) handleReportExecution(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var err error
+	lang := "python"
 	switch {
+	case req.Environment == "wasm":
+		// A wasm run in the browser: the server compiled it (counted then),
+		// the learner's browser ran it.
+		lang = strings.ToLower(req.Language)
+		if lang != "c" && lang != "c++" && lang != "rust" {
+			err = apperr.New(apperr.Invalid, "unknown_language", "wasm runs c, c++ or rust, not %q", req.Language)
+		}
 	case req.Environment != "pyodide":
-		err = apperr.New(apperr.Invalid, "invalid_environment", "only browser runs (environment \"pyodide\") are reported; server runs are recorded by the server")
+		err = apperr.New(apperr.Invalid, "invalid_environment", "only browser runs (environment \"pyodide\" or \"wasm\") are reported; server runs are recorded by the server")
 	// Case-insensitive like /execute's language, which accepts "Python".
 	case req.Language != "" && !strings.EqualFold(req.Language, "python"):
 		err = apperr.New(apperr.Invalid, "unknown_language", "pyodide runs python, not %q", req.Language)
+	}
+	switch {
+	case err != nil:
 	case !reportableStatus[req.Status]:
 		err = apperr.New(apperr.Invalid, "invalid_status", "status must be success, error, timeout, memory_limit or cancelled")
 	case req.ExecutionTime < 0 || req.ExecutionTime > 3600:
@@ -162,7 +173,7 @@ func (s *Server) handleReportExecution(w http.ResponseWriter, r *http.Request) {
 	}
 	now := time.Now()
 	e := store.Execution{
-		UserID: who.UserID, Language: "python", Environment: "pyodide", Status: req.Status, ExitCode: req.ExitCode,
+		UserID: who.UserID, Language: lang, Environment: req.Environment, Status: req.Status, ExitCode: req.ExitCode,
 		WallTime: time.Duration(req.ExecutionTime * float64(time.Second)), Truncated: req.Truncated,
 		Code: req.Code, Output: req.Output, ContentID: req.ContentID, CodeBlockID: req.CodeBlockID,
 		CreatedAt: now.Add(-time.Duration(req.ExecutionTime * float64(time.Second))), FinishedAt: &now,

@@ -56,6 +56,17 @@ func newMetrics(exec *execute.Service) *metrics {
 	return m
 }
 
+// wasm counts the wasm environment's compiles: a cache hit must not add
+// to runblock_wasm_compiles_total.
+func (m *metrics) wasm(w WasmModules) {
+	m.reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "runblock_wasm_compiles_total", Help: "wasm modules compiled in the sandbox."},
+			func() float64 { n, _ := w.Stats(); return float64(n) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "runblock_wasm_cache_hits_total", Help: "wasm compiles answered by the module cache."},
+			func() float64 { _, h := w.Stats(); return float64(h) }),
+	)
+}
+
 func (m *metrics) observe(o execute.Outcome) {
 	m.runs.WithLabelValues(o.Language, string(o.Result.Status)).Inc()
 	m.duration.WithLabelValues(o.Language).Observe(o.Result.WallTime.Seconds())

@@ -17,6 +17,12 @@ func (s *Server) routes() {
 	if s.Environments != nil {
 		s.handle("GET /api/v1/code/environments", s.handleEnvironments)
 	}
+	if s.Wasm != nil {
+		// Not through handle: its catch-all for other methods would conflict
+		// with the module route below.
+		s.mux.HandleFunc("POST /api/v1/wasm/compile", s.handleWasmCompile)
+		s.handle("GET /api/v1/wasm/{hash}", s.handleWasmModule)
+	}
 	if s.Store != nil {
 		s.handle("GET /api/v1/code/executions", s.handleListExecutions)
 		s.mux.HandleFunc("POST /api/v1/code/executions", s.handleReportExecution)

@@ -29,6 +29,7 @@ type Deps struct {
 	Store        store.Store       // history and stats; nil: none
 	Content      Lessons           // nil: no lessons
 	Environments Environments
+	Wasm         WasmModules // nil: no wasm environment
 	CORS         CORS
 	Ready        func(ctx context.Context) (degraded []string, err error)
 	// UI answers every path the API does not (the learner's page); nil
@@ -89,6 +90,9 @@ func NewServer(d Deps) (*Server, error) {
 		d.StreamWriteTimeout = defaultStreamWriteTimeout
 	}
 	s := &Server{Deps: d, mux: http.NewServeMux(), metrics: newMetrics(d.Exec)}
+	if d.Wasm != nil {
+		s.metrics.wasm(d.Wasm)
+	}
 	s.routes()
 	return s, nil
 }

@@ -87,7 +87,7 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
 
   const shown = exec.status !== 'idle' || !exec.terminal.isEmpty()
   const title = block.title || block.id
-  const langName = block.language === 'c' ? 'C' : block.language === 'python' ? 'Python' : block.language
+  const langName = ({ c: 'C', 'c++': 'C++', python: 'Python', rust: 'Rust' } as Record<string, string>)[block.language] ?? block.language
 
   let live = ''
   if (exec.retrying) live = `Server busy, retrying in ${exec.retrying.delaySeconds} s (attempt ${exec.retrying.attempt} of ${exec.retrying.maxAttempts})`

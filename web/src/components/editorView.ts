@@ -31,7 +31,7 @@ export interface EditorInstance {
 // colours) for the few milliseconds before the grammar arrives.
 function loadLanguage(lang: string): Promise<Extension> {
   if (lang === 'python') return import('./lang/python').then((m) => m.support())
-  if (lang === 'c' || lang === 'cpp') return import('./lang/c').then((m) => m.support())
+  if (lang === 'c' || lang === 'cpp' || lang === 'c++') return import('./lang/c').then((m) => m.support())
   return Promise.resolve([])
 }
 

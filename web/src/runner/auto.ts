@@ -3,6 +3,7 @@ import type { PyodideClient } from './pyodide/client'
 import type { PyodideRunner } from './pyodide/runner'
 import type { QuotaStore } from './quota'
 import type { RunHandle, RunRequest, Runner } from './types'
+import type { WasmRunner } from './wasm/runner'
 
 // Where a block runs. env=auto (the default): in the browser when the page
 // is cross-origin isolated, Python loaded there, and every import of the
@@ -28,13 +29,16 @@ export interface AutoRunnerOptions {
   /** How long an auto block waits for Python that is still loading before it uses the server. */
   loadWaitMs?: number
   prepare?: PageRunner['prepare']
+  /** Runs env=wasm blocks in the browser; without it (or when the browser can't) they run in the server's wazero. */
+  wasm?: WasmRunner
 }
 
-export type Placement = { where: 'pyodide' | 'server'; warnings: string[] }
+export type Placement = { where: 'pyodide' | 'server' | 'wasm'; warnings: string[] }
 
 export class AutoRunner implements PageRunner {
   private loadWaitMs: number
   readonly prepare?: PageRunner['prepare']
+  readonly wasm?: WasmRunner
 
   constructor(
     readonly server: PageRunner,
@@ -43,6 +47,7 @@ export class AutoRunner implements PageRunner {
   ) {
     this.loadWaitMs = opts.loadWaitMs ?? 5000
     this.prepare = opts.prepare
+    this.wasm = opts.wasm
   }
 
   get client(): PyodideClient {
@@ -67,16 +72,28 @@ export class AutoRunner implements PageRunner {
   run(req: RunRequest): RunHandle {
     const h = new RoutedRun(req.stdin === undefined)
     void this.place(req).then(
-      (p) => h.attach(() => (p.where === 'pyodide' ? this.browser.run(req, p.warnings) : this.server.run(serverRequest(req))), p.warnings, p.where),
+      (p) => h.attach(() => this.start(p, req), p.warnings, p.where),
       (err) => h.fail(err),
     )
     return h
+  }
+
+  private start(p: Placement, req: RunRequest): RunHandle {
+    if (p.where === 'pyodide') return this.browser.run(req, p.warnings)
+    if (p.where === 'wasm') return this.wasm!.run(req)
+    return this.server.run(serverRequest(req))
   }
 
   /** Decides where req runs; never rejects. */
   async place(req: RunRequest): Promise<Placement> {
     const env = (req.environment ?? 'auto').toLowerCase()
     const server = (warnings: string[] = []): Placement => ({ where: 'server', warnings })
+    if (env === 'wasm') {
+      // The learner's CPU runs it when the page can give it input and Stop;
+      // else the server runs the same module in wazero.
+      if (this.wasm?.supported()) return { where: 'wasm', warnings: [] }
+      return server(this.wasm ? ['This browser cannot run WebAssembly with input and Stop here, so this run used the server.'] : [])
+    }
     if (env !== 'auto' && env !== 'pyodide') return server()
     if (req.language.toLowerCase() !== 'python') return server()
     const forced = env === 'pyodide'

@@ -3,6 +3,7 @@ import { PyodideClient } from './pyodide/client'
 import { Reporter } from './pyodide/report'
 import { PyodideRunner } from './pyodide/runner'
 import { ServerRunner } from './server'
+import { WasmRunner } from './wasm/runner'
 
 // The page's runner: server and browser behind one AutoRunner, Python
 // preloaded once the lesson is on screen, and browser-run reports retried
@@ -47,8 +48,10 @@ export function createPageRunner(): PageRunnerParts {
     },
   })
   const reporter = new Reporter()
-  const runner = new AutoRunner(new ServerRunner(), new PyodideRunner(client, { reporter }), {
+  const server = new ServerRunner()
+  const runner = new AutoRunner(server, new PyodideRunner(client, { reporter }), {
     prepare: (blocks) => preloadWhenIdle({ client, reporter }, wantsBrowser(blocks)),
+    wasm: new WasmRunner({ quota: server.quota, reporter }),
   })
   if (typeof document !== 'undefined') {
     // Lets tests and the measure script see what the browser side is doing.

@@ -1,12 +1,12 @@
-// Browser runs are reported to POST /executions so history, /stats and
+// Browser runs (Pyodide, wasm) are reported to POST /executions so history, /stats and
 // per-block progress count them. A report that can't be delivered now
 // (offline, 429, 5xx) waits in localStorage and is sent later; a learner
 // never waits for one.
 
 export interface ExecutionReport {
   code: string
-  language: 'python'
-  environment: 'pyodide'
+  language: 'python' | 'c' | 'c++' | 'rust'
+  environment: 'pyodide' | 'wasm'
   status: 'success' | 'error' | 'timeout' | 'memory_limit' | 'cancelled'
   output: string
   error: string | null

@@ -1,0 +1,5 @@
+package wasm_test
+
+import "io"
+
+func ioPipe() (*io.PipeReader, *io.PipeWriter) { return io.Pipe() }
