@@ -131,6 +131,8 @@ type IO struct {
 	// Images receives a Python run's figures in order with Stdout: after
 	// the output written before each, before the output after it.
 	Images func(Image)
+	// Harness, when set, runs the code under tests (a submission).
+	Harness Harness
 }
 
 // Outcome is a finished run.
@@ -203,7 +205,7 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 		recOut, recErr = &rec.stdout, &rec.stderr
 	}
 	figs := s.figures(p, rio, rec)
-	res, err := s.runSandbox(ctx, p, sandbox.Request{
+	res, err := s.runSandbox(ctx, p, rio.Harness, sandbox.Request{
 		Language: p.Lang,
 		Files:    []sandbox.File{{Content: []byte(p.Code)}},
 		Stdin:    stdin,
@@ -220,6 +222,10 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 	if err != nil {
 		if errors.Is(err, sandbox.ErrBusy) {
 			return o, apperr.New(apperr.Busy, "busy", "no sandbox free")
+		}
+		var ae *apperr.Error
+		if errors.As(err, &ae) {
+			return o, err // already says what went wrong (a harness refusing)
 		}
 		return o, &apperr.Error{Kind: apperr.Internal, Code: "sandbox_failed", Message: "the sandbox failed to run the code", Err: err}
 	}
