@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -151,4 +153,42 @@ func AggregateSubmissions(rows []SubmissionRow) map[string]ExerciseStats {
 		out[id] = st
 	}
 	return out
+}
+
+// PrepareSubmission checks s and fills in CreatedAt.
+func PrepareSubmission(s *Submission, now time.Time) error {
+	switch {
+	case s.ID == "" || s.ContentID == "" || s.CodeBlockID == "":
+		return fmt.Errorf("%w: submission needs an id, content_id and code_block_id", ErrInvalid)
+	case s.Status != VerdictPassed && s.Status != VerdictFailed && s.Status != VerdictError && s.Status != VerdictTimeout:
+		return fmt.Errorf("%w: submission status %q", ErrInvalid, s.Status)
+	case s.Passed < 0 || s.Total < s.Passed:
+		return fmt.Errorf("%w: submission passed %d of %d", ErrInvalid, s.Passed, s.Total)
+	}
+	if s.CreatedAt.IsZero() {
+		s.CreatedAt = now
+	}
+	if len(s.FailedTests) > MaxFailedTests {
+		s.FailedTests = s.FailedTests[:MaxFailedTests]
+	}
+	return nil
+}
+
+// EncodeFailedTests is FailedTests as the JSON both engines store.
+func EncodeFailedTests(names []string) (string, error) {
+	if names == nil {
+		names = []string{}
+	}
+	b, err := json.Marshal(names)
+	return string(b), err
+}
+
+// DecodeFailedTests reads what EncodeFailedTests wrote.
+func DecodeFailedTests(s string) ([]string, error) {
+	var names []string
+	if s == "" {
+		return nil, nil
+	}
+	err := json.Unmarshal([]byte(s), &names)
+	return names, err
 }
