@@ -1,0 +1,147 @@
+package main
+
+import (
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+)
+
+// hiddenSecrets are strings of content/python-exercises.md's hidden tests
+// that no page response may hold (their names appear only in verdicts).
+var hiddenSecrets = []string{"fizzbuzz(99)", "test_big_numbers", "assertIsInstance", "FizzBuzzTests", "test_case_is_ignored", "Go go GO"}
+
+const fizzbuzzGood = "def fizzbuzz(n):\n    if n % 15 == 0:\n        return 'FizzBuzz'\n    if n % 3 == 0:\n        return 'Fizz'\n    if n % 5 == 0:\n        return 'Buzz'\n    return str(n)\n"
+
+func TestExercisesSQLite(t *testing.T) { checkExercises(t) }
+
+func TestExercisesPostgres(t *testing.T) { checkExercises(t, "--postgres-dsn", histNewPostgres(t)) }
+
+func rawGet(t *testing.T, url, token string) string {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", url, resp.StatusCode, b)
+	}
+	return string(b)
+}
+
+// checkExercises submits right, wrong and broken solutions through the API
+// and checks verdicts, solved, the author aggregates, and that the hidden
+// tests reach no response a browser gets.
+func checkExercises(t *testing.T, args ...string) {
+	const secret = "exercise-test-secret-0123456789abcdef"
+	cfg := writeConfig(t, `{"auth": {"hs256_secret": "`+secret+`", "allow_anonymous": true},
+		"rate_limit": {"per_role": {"anonymous": 1000, "user": 1000, "author": 1000, "service": 0}}}`)
+	ts := startServer(t, nil, append([]string{"--config", cfg}, args...)...)
+	api := ts.URL + "/api/v1/code"
+	alice, bob := histToken(t, secret, "alice", ""), histToken(t, secret, "bob", "")
+	carol := histToken(t, secret, "carol", "author")
+
+	for _, u := range []string{api + "/content", api + "/content/python-exercises", api + "/code-blocks/python-exercises"} {
+		body := rawGet(t, u, alice)
+		for _, s := range hiddenSecrets {
+			if strings.Contains(body, s) {
+				t.Errorf("GET %s holds hidden test text %q", u, s)
+			}
+		}
+	}
+
+	submit := func(tok, block, code string) map[string]any {
+		t.Helper()
+		r, m := histDo(t, "POST", api+"/submit", tok, mustJSON(map[string]any{"content_id": "python-exercises", "code_block_id": block, "code": code}))
+		if r.StatusCode != 200 {
+			t.Fatalf("submit: %d %v", r.StatusCode, m)
+		}
+		return m
+	}
+	wrong := submit(alice, "fizzbuzz", "def fizzbuzz(n):\n    return 'Fizz' if n % 3 == 0 else str(n)\nprint('hi')\n")
+	histExpectFields(t, "wrong", wrong, map[string]any{"status": "failed", "passed": 3.0, "failed": 3.0, "total": 6.0, "solved": false, "output": "hi\n", "message": nil})
+	msgs := map[string]string{}
+	for _, x := range wrong["tests"].([]any) {
+		r := x.(map[string]any)
+		msgs[r["name"].(string)] = r["message"].(string)
+	}
+	for name, want := range map[string]string{"test_five": "5 is a multiple of 5", "FizzBuzzTests.test_fifteen": "'Fizz' != 'FizzBuzz'", "FizzBuzzTests.test_big_numbers": "'100' != 'Buzz'"} {
+		if !strings.Contains(msgs[name], want) {
+			t.Errorf("%s: message %q, want %q", name, msgs[name], want)
+		}
+	}
+	good := submit(alice, "fizzbuzz", fizzbuzzGood)
+	histExpectFields(t, "good", good, map[string]any{"status": "passed", "passed": 6.0, "failed": 0.0, "solved": true})
+	broken := submit(bob, "fizzbuzz", "def fizzbuzz(n)\n    return n\n")
+	histExpectFields(t, "broken", broken, map[string]any{"status": "error", "total": 0.0, "solved": false})
+	if m, _ := broken["message"].(string); !strings.Contains(m, "SyntaxError") {
+		t.Errorf("broken: message %q, want a SyntaxError", m)
+	}
+	again := submit(alice, "fizzbuzz", "def fizzbuzz(n):\n    return ''\n")
+	histExpectFields(t, "after solving", again, map[string]any{"status": "failed", "solved": true})
+
+	blocks := func(tok string) map[string]map[string]any {
+		_, m := histDo(t, "GET", api+"/code-blocks/python-exercises", tok, "")
+		out := map[string]map[string]any{}
+		for _, b := range m["code_blocks"].([]any) {
+			out[b.(map[string]any)["id"].(string)] = b.(map[string]any)
+		}
+		return out
+	}
+	a := blocks(alice)
+	histExpectFields(t, "alice fizzbuzz", a["fizzbuzz"], map[string]any{"solved": true, "exercise": true, "hidden_tests": 1.0})
+	histExpectFields(t, "alice word-count", a["word-count"], map[string]any{"solved": false})
+	if ex := a["fizzbuzz"]["tests"].([]any); len(ex) != 1 || !strings.Contains(ex[0].(map[string]any)["code"].(string), "def test_three") {
+		t.Errorf("visible examples = %v", ex)
+	}
+	histExpectFields(t, "bob fizzbuzz", blocks(bob)["fizzbuzz"], map[string]any{"solved": false})
+	if _, has := blocks("")["fizzbuzz"]["solved"]; !has {
+		t.Errorf("an anonymous learner gets no solved flag")
+	}
+	if _, m := histDo(t, "GET", api+"/code-blocks/python-basics", alice, ""); strings.Contains(mustJSON(m), `"solved"`) {
+		t.Errorf("blocks without tests carry solved: %v", m)
+	}
+
+	r, st := histDo(t, "GET", api+"/exercises/stats/python-exercises", carol, "")
+	if r.StatusCode != 200 {
+		t.Fatalf("stats: %d %v", r.StatusCode, st)
+	}
+	ex := st["exercises"].([]any)
+	if len(ex) != 2 {
+		t.Fatalf("stats for %d exercises, want 2: %v", len(ex), st)
+	}
+	histExpectFields(t, "fizzbuzz stats", ex[0].(map[string]any), map[string]any{"code_block_id": "fizzbuzz",
+		"attempts": 4.0, "users": 2.0, "solvers": 1.0, "solve_rate": 0.5, "median_attempts_to_solve": 2.0})
+	mf := ex[0].(map[string]any)["most_failed_tests"].([]any)
+	if len(mf) == 0 || mf[0].(map[string]any)["failures"].(float64) != 2 {
+		t.Errorf("most failed = %v, want a test that failed twice first", mf)
+	}
+	histExpectFields(t, "word-count stats", ex[1].(map[string]any), map[string]any{"attempts": 0.0, "solve_rate": 0.0})
+	if r, m := histDo(t, "GET", api+"/exercises/stats/python-exercises", alice, ""); r.StatusCode != 403 {
+		t.Errorf("a learner read the stats: %d %v", r.StatusCode, m)
+	}
+
+	for _, c := range []struct {
+		body   string
+		status int
+		code   string
+	}{
+		{`{"content_id": "python-exercises", "code_block_id": "nope", "code": "x = 1"}`, 404, "code_block_not_found"},
+		{`{"content_id": "python-basics", "code_block_id": "hello", "code": "x = 1"}`, 400, "no_tests"},
+		{`{"code": "x = 1"}`, 400, "invalid_reference"},
+		{`{"content_id": "python-exercises", "code_block_id": "fizzbuzz", "code": ""}`, 400, "empty_code"},
+		{`{"content_id": "python-exercises", "code_block_id": "fizzbuzz", "code": "import os\nos.system('id')"}`, 422, ""},
+		{`not json`, 400, ""},
+	} {
+		r, m := call(t, "POST", api+"/submit", alice, c.body)
+		if r.StatusCode != c.status || (c.code != "" && m["code"] != c.code) {
+			t.Errorf("submit %s: %d %v, want %d %s", c.body, r.StatusCode, m, c.status, c.code)
+		}
+	}
+}
