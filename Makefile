@@ -81,7 +81,9 @@ FUZZERS = \
 	./internal/validate/:FuzzParseGCCDiagnostics \
 	./internal/content/:FuzzParseInfo \
 	./internal/content/:FuzzParseLesson \
-	./internal/content/:FuzzRenderLesson
+	./internal/content/:FuzzRenderLesson \
+	./internal/exercise/:FuzzFrameFilter \
+	./internal/exercise/:FuzzParseTestsLesson
 fuzz:
 	@set -e; for f in $(FUZZERS); do \
 		pkg=$${f%%:*}; name=$${f##*:}; \

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
@@ -143,5 +144,63 @@ func checkExercises(t *testing.T, args ...string) {
 		if r.StatusCode != c.status || (c.code != "" && m["code"] != c.code) {
 			t.Errorf("submit %s: %d %v, want %d %s", c.body, r.StatusCode, m, c.status, c.code)
 		}
+	}
+}
+
+// TestSubmitStream: the streamed submission sends start, the tests about
+// to run, each verdict, the learner's output, and one complete last that
+// holds the whole submission; a refusal is a JSON error before the stream.
+func TestSubmitStream(t *testing.T) {
+	ts := startServer(t, nil)
+	post := func(body string) (*http.Response, []map[string]any) {
+		t.Helper()
+		resp, err := http.Post(ts.URL+"/api/v1/code/submit/stream", "application/json", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		raw, _ := io.ReadAll(resp.Body)
+		var evs []map[string]any
+		for _, line := range strings.Split(string(raw), "\n") {
+			if data, ok := strings.CutPrefix(line, "data: "); ok {
+				var m map[string]any
+				if err := json.Unmarshal([]byte(data), &m); err != nil {
+					t.Fatalf("bad event %q", line)
+				}
+				evs = append(evs, m)
+			}
+		}
+		return resp, evs
+	}
+	resp, evs := post(mustJSON(map[string]any{"content_id": "python-exercises", "code_block_id": "fizzbuzz", "code": fizzbuzzGood + "print('out')\n"}))
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "text/event-stream" {
+		t.Fatalf("status %d, content type %q", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+	var types []string
+	for _, e := range evs {
+		if ty := e["type"].(string); len(types) == 0 || types[len(types)-1] != ty {
+			types = append(types, ty)
+		}
+	}
+	if strings.Join(types, ",") != "start,output,tests,test,complete" {
+		t.Errorf("event types %v, want start, output, tests, test..., complete", types)
+	}
+	tests := 0
+	for _, e := range evs {
+		if e["type"] == "test" {
+			tests++
+			if e["test"].(map[string]any)["passed"] != true {
+				t.Errorf("test event %v", e)
+			}
+		}
+	}
+	last := evs[len(evs)-1]
+	sub, _ := last["submission"].(map[string]any)
+	if tests != 6 || last["status"] != "passed" || sub["status"] != "passed" || sub["output"] != "out\n" || sub["total"] != 6.0 {
+		t.Errorf("%d test events; complete %v", tests, last)
+	}
+	resp, _ = post(`{"content_id": "python-exercises", "code_block_id": "nope", "code": "x = 1"}`)
+	if resp.StatusCode != 404 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("unknown block: %d %q, want a 404 JSON error", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 }

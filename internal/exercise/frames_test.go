@@ -3,6 +3,8 @@ package exercise
 import (
 	"strings"
 	"testing"
+
+	"github.com/runblock/runblock/internal/content"
 )
 
 func TestFrameFilterSplitsAcrossWrites(t *testing.T) {
@@ -36,4 +38,51 @@ func TestFrameFilterDropsOversizedFrames(t *testing.T) {
 	if len(got) != 1 || got[0].Event != "end" {
 		t.Errorf("frames %+v, want only the end", got)
 	}
+}
+
+// FuzzFrameFilter: whatever the program writes and however it is split,
+// the filter never panics, and output holding no mark passes unchanged.
+func FuzzFrameFilter(f *testing.F) {
+	f.Add([]byte("hello\x1eRBX-n:{\"event\":\"end\"}\nbye"), 3)
+	f.Add([]byte("\x1eRBX-\x1eRBX-n:\x1eRBX-n:{}\n"), 1)
+	f.Fuzz(func(t *testing.T, data []byte, split int) {
+		var out strings.Builder
+		fl := newFrameFilter("n", func(frame) {})
+		fl.out = &out
+		if split <= 0 {
+			split = 1
+		}
+		for i := 0; i < len(data); i += split {
+			_, _ = fl.Write(data[i:min(i+split, len(data))])
+		}
+		fl.Close()
+		if !strings.Contains(string(data), "\x1eRBX-n:") && out.String() != string(data) {
+			t.Errorf("output %q, want %q unchanged", out.String(), data)
+		}
+	})
+}
+
+// FuzzParseTestsLesson: a lesson full of tests fences never panics, and a
+// hidden fence's text never reaches the rendered HTML.
+func FuzzParseTestsLesson(f *testing.F) {
+	f.Add("python {runnable id=a}", "python {tests for=a hidden}", "assert a == 1")
+	f.Add("c {runnable id=b}", "text {tests for=b stdin=\"x\" match=regex hidden}", "[")
+	f.Fuzz(func(t *testing.T, blockInfo, testsInfo, body string) {
+		if strings.ContainsAny(blockInfo+testsInfo, "\n`") || strings.Contains(body, "`") || strings.TrimSpace(body) == "" {
+			return
+		}
+		src := "```" + blockInfo + "\nx = 1\n```\n\n```" + testsInfo + "\nSECRETXYZ " + body + "\n```\n"
+		l, _ := content.ParseLesson("x", "x.md", []byte(src))
+		html, err := content.RenderLesson(l)
+		if err != nil {
+			return
+		}
+		for _, b := range l.Blocks {
+			for _, tt := range b.Tests {
+				if tt.Hidden && strings.Contains(html, "SECRETXYZ") {
+					t.Errorf("hidden tests rendered: %q", html)
+				}
+			}
+		}
+	})
 }

@@ -28,6 +28,7 @@ func (s *Server) routes() {
 		s.handle("GET /api/v1/code/content/{content_id...}", s.handleLesson)
 		if s.Exercises != nil {
 			s.handle("POST /api/v1/code/submit", s.handleSubmit)
+			s.handle("POST /api/v1/code/submit/stream", s.handleSubmitStream)
 			s.handle("GET /api/v1/code/exercises/stats/{content_id...}", s.handleExerciseStats)
 		}
 	}
