@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runblock/runblock/internal/apperr"
 	"github.com/runblock/runblock/internal/content"
 	"github.com/runblock/runblock/internal/execute"
 	"github.com/runblock/runblock/internal/exercise"
@@ -263,5 +264,31 @@ func TestLearnerCannotCheat(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestNoGuardNoSubmission: without a policy guard the learner's code could
+// read the tests from memory, so a submission is refused, not run.
+func TestNoGuardNoSubmission(t *testing.T) {
+	rt, err := bwrap.New(context.Background(), bwrap.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	python := sandbox.Language{Name: "python", FileName: "main.py", Run: []string{"/usr/bin/python3", "-u", "main.py"}}
+	svc, err := execute.New(rt, map[string]sandbox.Language{"python": python}, execute.Config{
+		Limits: sandbox.Limits{WallTime: 10 * time.Second}, MaxTimeout: 30 * time.Second, MaxCodeBytes: 1 << 16,
+		MaxStdinBytes: 1 << 16, MaxConcurrent: 1, MaxQueue: 4, QueueWait: time.Minute,
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ex, err := exercise.New(svc, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ex.Submit(context.Background(), execute.Caller{UserID: "u"}, "fizz", fizzbuzzBlock(t), goodSolution, exercise.Events{})
+	if apperr.KindOf(err) != apperr.Conflict || !strings.Contains(err.Error(), "guard") {
+		t.Fatalf("Submit without a guard: %v, want a Conflict about the guard", err)
 	}
 }
