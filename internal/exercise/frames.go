@@ -17,6 +17,10 @@ type frame struct {
 	Passed  bool        `json:"passed,omitempty"`
 	Message string      `json:"message,omitempty"`
 	TimeMS  float64     `json:"time_ms,omitempty"`
+	// An expected-output case's run (see cases.py).
+	Stdout   string `json:"stdout,omitempty"`
+	Cut      bool   `json:"cut,omitempty"`
+	ExitCode int    `json:"exit_code,omitempty"`
 }
 
 type frameTest struct {
