@@ -33,6 +33,7 @@ type submitResponse struct {
 	Output        string                `json:"output"`
 	Error         *string               `json:"error"`
 	ExecutionTime float64               `json:"execution_time"`
+	CPUTime       float64               `json:"cpu_time"`
 	Solved        bool                  `json:"solved"`
 }
 
@@ -83,7 +84,7 @@ func (s *Server) handleSubmit(w http.ResponseWriter, r *http.Request) {
 func (s *Server) submitJSON(r *http.Request, who auth.Identity, req submitRequest, v exercise.Verdict, stdout, stderr string) submitResponse {
 	resp := submitResponse{ID: v.ID, ContentID: req.ContentID, CodeBlockID: req.CodeBlockID, Status: v.Status,
 		Passed: v.Passed(), Total: len(v.Tests), Tests: v.Tests, Output: stdout,
-		ExecutionTime: v.Outcome.Result.WallTime.Seconds()}
+		ExecutionTime: v.Outcome.Result.WallTime.Seconds(), CPUTime: v.Outcome.Result.CPUTime.Seconds()}
 	resp.Failed = resp.Total - resp.Passed
 	if resp.Tests == nil {
 		resp.Tests = []exercise.TestResult{}
