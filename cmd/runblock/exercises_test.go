@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -202,5 +204,35 @@ func TestSubmitStream(t *testing.T) {
 	resp, _ = post(`{"content_id": "python-exercises", "code_block_id": "nope", "code": "x = 1"}`)
 	if resp.StatusCode != 404 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/json") {
 		t.Errorf("unknown block: %d %q, want a 404 JSON error", resp.StatusCode, resp.Header.Get("Content-Type"))
+	}
+}
+
+// TestOutputExerciseThroughAPI: a C block with expected-output cases is
+// graded through POST /submit, and its hidden case stays off the page.
+func TestOutputExerciseThroughAPI(t *testing.T) {
+	dir := t.TempDir()
+	lesson := "# Greet\n\n```c {runnable id=greet}\nint main(void) { return 0; }\n```\n\n" +
+		"```text {tests for=greet stdin=\"Ada\\n\" name=\"greets Ada\"}\nHello, Ada!\n```\n\n" +
+		"```text {tests for=greet stdin=\"Zed\\n\" hidden name=\"greets someone\"}\nHello, Zed!\n```\n"
+	if err := os.WriteFile(filepath.Join(dir, "greet.md"), []byte(lesson), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ts := startServer(t, nil, "--content-dir", dir)
+	api := ts.URL + "/api/v1/code"
+	for _, u := range []string{api + "/content/greet", api + "/code-blocks/greet"} {
+		if body := rawGet(t, u, ""); strings.Contains(body, "Zed") {
+			t.Errorf("GET %s holds the hidden case: %s", u, body)
+		}
+	}
+	good := "#include <stdio.h>\nint main(void) { char n[32]; if (scanf(\"%31s\", n) != 1) return 1; printf(\"Hello, %s!\\n\", n); return 0; }\n"
+	r, m := histDo(t, "POST", api+"/submit", "", mustJSON(map[string]any{"content_id": "greet", "code_block_id": "greet", "code": good}))
+	if r.StatusCode != 200 {
+		t.Fatalf("submit: %d %v", r.StatusCode, m)
+	}
+	histExpectFields(t, "C submission", m, map[string]any{"status": "passed", "passed": 2.0, "total": 2.0, "solved": true})
+	_, m = histDo(t, "POST", api+"/submit", "", mustJSON(map[string]any{"content_id": "greet", "code_block_id": "greet", "code": "int main(void) { return 0; }\n"}))
+	histExpectFields(t, "empty C program", m, map[string]any{"status": "failed", "passed": 0.0, "solved": true})
+	if strings.Contains(mustJSON(m), "Zed") {
+		t.Errorf("a verdict shows the hidden expected output: %v", m)
 	}
 }
