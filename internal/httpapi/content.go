@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/runblock/runblock/internal/apperr"
 	"github.com/runblock/runblock/internal/auth"
@@ -172,9 +173,11 @@ func (s *Server) lessonBlocks(r *http.Request, who auth.Identity, lesson content
 			}
 		}
 	}
-	solved, err := s.solved(r, who, lesson.ID)
-	if err != nil {
-		return nil, err
+	var solved map[string]bool
+	if slices.ContainsFunc(lesson.Blocks, content.Block.HasTests) {
+		if solved, err = s.solved(r, who, lesson.ID); err != nil {
+			return nil, err
+		}
 	}
 	blocks := make([]blockJSON, 0, len(lesson.Blocks))
 	for _, b := range lesson.Blocks {
