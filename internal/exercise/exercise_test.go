@@ -292,3 +292,34 @@ func TestNoGuardNoSubmission(t *testing.T) {
 		t.Fatalf("Submit without a guard: %v, want a Conflict about the guard", err)
 	}
 }
+
+// TestEndlessTestTimesOut: a solution that never returns for one input
+// ends as "timeout"; the verdicts reported before it are kept and the
+// tests that never ran say so.
+func TestEndlessTestTimesOut(t *testing.T) {
+	b := fizzbuzzBlock(t)
+	b.Timeout = 3
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	code := strings.Replace(goodSolution, "    if n % 15 == 0:\n", "    if n == 15:\n        while True:\n            pass\n    if n % 15 == 0:\n", 1)
+	v, err := service(t).Submit(ctx, execute.Caller{UserID: "slow"}, "fizz", b, code, exercise.Events{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rs := results(v)
+	if v.Status != store.VerdictTimeout || !strings.Contains(v.Message, "timed out") {
+		t.Fatalf("status %q message %q, want timeout", v.Status, v.Message)
+	}
+	if !rs["test_one"].Passed || rs["Hidden.test_fifteen"].Passed || len(v.Tests) != 10 {
+		t.Errorf("verdicts %+v", v.Tests)
+	}
+	notRun := 0
+	for _, r := range v.Tests {
+		if r.Message == "did not run" {
+			notRun++
+		}
+	}
+	if notRun == 0 {
+		t.Errorf("no test says it did not run: %+v", v.Tests)
+	}
+}
