@@ -86,7 +86,9 @@ FUZZERS = \
 	./internal/content/:FuzzParseInfo \
 	./internal/content/:FuzzParseLesson \
 	./internal/content/:FuzzRenderLesson \
-	./internal/wasm/:FuzzParseDiagnostics
+	./internal/wasm/:FuzzParseDiagnostics \
+	./internal/exercise/:FuzzFrameFilter \
+	./internal/exercise/:FuzzParseTestsLesson
 fuzz:
 	@set -e; for f in $(FUZZERS); do \
 		pkg=$${f%%:*}; name=$${f##*:}; \

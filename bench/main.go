@@ -28,7 +28,7 @@ func main() {
 	conc := flag.Int("c", 8, "concurrency for the throughput test")
 	dur := flag.Duration("d", 10*time.Second, "duration of the throughput test")
 	out := flag.String("out", "bench/out/results.md", "where to write the table")
-	only := flag.String("sections", "", "comma-separated sections to run (default all): execute,libraries,memory,stream,validate,limiter,store,streams200,figures,cpu,wasm")
+	only := flag.String("sections", "", "comma-separated sections to run (default all): execute,libraries,memory,stream,validate,limiter,store,streams200,figures,cpu,wasm,submit")
 	flag.StringVar(only, "only", "", "the same as -sections")
 	flag.Parse()
 	if err := run(*bin, *n, *conc, *dur, *out, *only); err != nil {
@@ -63,6 +63,7 @@ func run(bin string, n, conc int, dur time.Duration, out, only string) error {
 		{"figures", func() ([]row, error) { return figureRows(srv, n) }},
 		{"cpu", func() ([]row, error) { return cpuRows(srv, n) }},
 		{"wasm", func() ([]row, error) { return wasmRows(srv, n) }},
+		{"submit", func() ([]row, error) { return submitRows(ctx, bin, n) }},
 	}
 	for _, sec := range sections {
 		if only != "" && !slices.Contains(strings.Split(only, ","), sec.name) {

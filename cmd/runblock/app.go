@@ -133,6 +133,9 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	if a.wasm != nil {
 		deps.Wasm = a.wasm
 	}
+	if deps.Exercises, err = newExercises(a.exec, a.store, log); err != nil {
+		return nil, err
+	}
 	if a.api, err = httpapi.NewServer(deps); err != nil {
 		return nil, err
 	}

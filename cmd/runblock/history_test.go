@@ -443,6 +443,8 @@ var histLessons = []any{
 	map[string]any{"id": "c-basics", "title": "C basics", "blocks": 1.0, "description": "Compile and run a first C program."},
 	map[string]any{"id": "plotting", "title": "Plotting with Matplotlib", "blocks": 3.0,
 		"description": "Line plots, bar charts and several figures in one program, shown inline."},
+	map[string]any{"id": "python-exercises", "title": "Python exercises", "blocks": 2.0,
+		"description": "Write functions that pass tests, some of them hidden, and get each exercise marked solved."},
 	map[string]any{"id": "webassembly", "title": "C and Rust in your browser", "blocks": 3.0,
 		"description": "Programs compiled to WebAssembly on the server and run on your own computer."},
 }

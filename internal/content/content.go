@@ -60,6 +60,9 @@ type Block struct {
 	// Timeout is in seconds; 0 means the service default.
 	Timeout int
 	Stdin   string
+	// Tests make the block an exercise; hidden ones must never reach a
+	// browser (see VisibleTests).
+	Tests []Tests
 }
 
 // LessonSummary is what a lesson index shows.

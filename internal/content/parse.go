@@ -34,6 +34,7 @@ func ParseLesson(id, file string, src []byte) (Lesson, []Problem) {
 	doc := md.Parser().Parse(text.NewReader(source))
 	heading := ""
 	seen := map[string]int{}
+	var tests []Tests
 	ast.Walk(doc, func(n ast.Node, entering bool) (ast.WalkStatus, error) {
 		if !entering {
 			return ast.WalkContinue, nil
@@ -49,6 +50,17 @@ func ParseLesson(id, file string, src []byte) (Lesson, []Problem) {
 				return ast.WalkSkipChildren, nil
 			}
 			line := skipped + lines.line(n.Info.Segment.Start)
+			if infoStr := string(n.Info.Segment.Value(source)); isTestsFence(infoStr) {
+				if t, ok := parseTests(infoStr, line, func(msg string) { report(line, "%s", msg) }); ok {
+					t.Code = fenceText(n, source)
+					if err := t.checkCode(); err != nil {
+						report(line, "%v", err)
+					} else {
+						tests = append(tests, t)
+					}
+				}
+				return ast.WalkSkipChildren, nil
+			}
 			b, ok := parseBlock(string(n.Info.Segment.Value(source)), line, func(msg string) { report(line, "%s", msg) })
 			if !ok {
 				return ast.WalkSkipChildren, nil
@@ -58,18 +70,14 @@ func ParseLesson(id, file string, src []byte) (Lesson, []Problem) {
 				return ast.WalkSkipChildren, nil
 			}
 			seen[b.ID] = line
-			var code strings.Builder
-			for i := 0; i < n.Lines().Len(); i++ {
-				seg := n.Lines().At(i)
-				code.Write(seg.Value(source))
-			}
-			b.Code = code.String()
+			b.Code = fenceText(n, source)
 			b.Position = len(l.Blocks)
 			l.Blocks = append(l.Blocks, b)
 			return ast.WalkSkipChildren, nil
 		}
 		return ast.WalkContinue, nil
 	})
+	attachTests(&l, tests, report)
 	switch {
 	case l.Title != "":
 	case heading != "":
@@ -148,6 +156,15 @@ func parseBlock(infoStr string, line int, report func(string)) (Block, bool) {
 		return Block{}, false
 	}
 	return b, true
+}
+
+func fenceText(n *ast.FencedCodeBlock, source []byte) string {
+	var code strings.Builder
+	for i := 0; i < n.Lines().Len(); i++ {
+		seg := n.Lines().At(i)
+		code.Write(seg.Value(source))
+	}
+	return code.String()
 }
 
 // plainText concatenates the literal text under n, which is what a heading

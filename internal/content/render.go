@@ -81,6 +81,15 @@ func RenderLesson(l Lesson) (string, error) {
 		if f.Info == nil {
 			continue
 		}
+		if infoStr := string(f.Info.Segment.Value(src)); isTestsFence(infoStr) {
+			// Hidden tests never reach the page; a tests fence too broken
+			// to parse might be hidden, so it goes too. Visible tests stay
+			// as ordinary code: they are the exercise's examples.
+			if t, ok := parseTests(infoStr, 0, func(string) {}); !ok || t.Hidden {
+				f.Parent().RemoveChild(f.Parent(), f)
+			}
+			continue
+		}
 		b, ok := parseBlock(string(f.Info.Segment.Value(src)), 0, func(string) {})
 		if !ok || !want[b.ID] {
 			continue

@@ -27,23 +27,36 @@ type guardSource interface {
 // Python under a policy that denies something: the guard goes into /box
 // next to main.py and starts it. A run the guard stopped ends with its
 // exit code and its line on stderr, and becomes StatusRejected.
-func (s *Service) runSandbox(ctx context.Context, p Prepared, req sandbox.Request) (sandbox.Result, error) {
+func (s *Service) runSandbox(ctx context.Context, p Prepared, h Harness, req sandbox.Request) (sandbox.Result, error) {
 	name, script, err := s.guard(p)
 	if err != nil {
 		return sandbox.Result{}, err
 	}
+	if h != nil {
+		// A test harness starts the program itself, behind the guard it
+		// is given (it must read the tests before the guard is on).
+		var g *sandbox.File
+		if name != "" {
+			g = &sandbox.File{Name: name, Content: script}
+		}
+		if req, err = h.Wrap(req, g); err != nil {
+			return sandbox.Result{}, err
+		}
+	}
 	if name == "" {
 		return s.rt.Run(ctx, req)
 	}
-	i := slices.Index(req.Language.Run, req.Language.FileName)
-	if i < 0 {
-		// Fail closed: running main.py unguarded would drop the policy.
-		return sandbox.Result{}, apperr.New(apperr.Internal, "guard_unusable", "python's run command does not name %s; the policy guard cannot start it", req.Language.FileName)
+	if h == nil {
+		i := slices.Index(req.Language.Run, req.Language.FileName)
+		if i < 0 {
+			// Fail closed: running main.py unguarded would drop the policy.
+			return sandbox.Result{}, apperr.New(apperr.Internal, "guard_unusable", "python's run command does not name %s; the policy guard cannot start it", req.Language.FileName)
+		}
+		lang := req.Language
+		lang.Run = slices.Insert(slices.Clone(lang.Run), i, name)
+		req.Language = lang
+		req.Files = append(slices.Clone(req.Files), sandbox.File{Name: name, Content: script})
 	}
-	lang := req.Language
-	lang.Run = slices.Insert(slices.Clone(lang.Run), i, name)
-	req.Language = lang
-	req.Files = append(slices.Clone(req.Files), sandbox.File{Name: name, Content: script})
 	tail := &stderrTail{w: req.Stderr}
 	req.Stderr = tail
 	res, err := s.rt.Run(ctx, req)
@@ -69,6 +82,13 @@ func (s *Service) guard(p Prepared) (string, []byte, error) {
 		return "", nil, ValidationError(err)
 	}
 	return name, script, nil
+}
+
+// Harness runs a program under tests (see internal/exercise): it takes the
+// run's sandbox request and the policy guard (nil when the policy needs
+// none) and returns the request that starts the harness instead.
+type Harness interface {
+	Wrap(req sandbox.Request, guard *sandbox.File) (sandbox.Request, error)
 }
 
 // stderrTail passes stderr on and keeps its last line, where the guard

@@ -132,6 +132,8 @@ type IO struct {
 	// Images receives a Python run's figures in order with Stdout: after
 	// the output written before each, before the output after it.
 	Images func(Image)
+	// Harness, when set, runs the code under tests (a submission).
+	Harness Harness
 }
 
 // Outcome is a finished run.
@@ -217,7 +219,7 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 	if p.Environment == EnvWasm {
 		res, err = s.wasm.Run(ctx, p.Language, p.Code, sreq)
 	} else {
-		res, err = s.runSandbox(ctx, p, sreq)
+		res, err = s.runSandbox(ctx, p, rio.Harness, sreq)
 	}
 	status := string(res.Status)
 	if err != nil {
@@ -227,6 +229,10 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 	if err != nil {
 		if errors.Is(err, sandbox.ErrBusy) {
 			return o, apperr.New(apperr.Busy, "busy", "no sandbox free")
+		}
+		var ae *apperr.Error
+		if errors.As(err, &ae) {
+			return o, err // already says what went wrong (a harness refusing)
 		}
 		return o, &apperr.Error{Kind: apperr.Internal, Code: "sandbox_failed", Message: "the sandbox failed to run the code", Err: err}
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 
 	"github.com/runblock/runblock/internal/apperr"
 	"github.com/runblock/runblock/internal/auth"
@@ -29,6 +30,42 @@ type blockJSON struct {
 	Stdin       string          `json:"stdin,omitempty"`
 	Mine        *blockStatsJSON `json:"my_stats,omitempty"`
 	Aggregate   *blockStatsJSON `json:"aggregate,omitempty"`
+	// Exercises only: the visible tests as examples, how many are hidden
+	// (never their code), and whether the caller has passed them all once.
+	Exercise    bool        `json:"exercise,omitempty"`
+	Tests       []testsJSON `json:"tests,omitempty"`
+	HiddenTests int         `json:"hidden_tests,omitempty"`
+	Solved      *bool       `json:"solved,omitempty"`
+}
+
+// testsJSON is a visible tests fence: Python test code, or an
+// expected-output case (stdin, expected output, how it is compared).
+type testsJSON struct {
+	Name     string `json:"name"`
+	Kind     string `json:"kind"`
+	Code     string `json:"code,omitempty"`
+	Stdin    string `json:"stdin,omitempty"`
+	Expected string `json:"expected,omitempty"`
+	Match    string `json:"match,omitempty"`
+}
+
+func visibleTestsJSON(b content.Block) ([]testsJSON, int) {
+	var out []testsJSON
+	hidden := 0
+	for _, t := range b.Tests {
+		if t.Hidden {
+			hidden++
+			continue
+		}
+		j := testsJSON{Name: t.Name, Kind: t.Kind}
+		if t.Kind == content.TestsPython {
+			j.Code = t.Code
+		} else {
+			j.Stdin, j.Expected, j.Match = t.Stdin, t.Code, t.Match
+		}
+		out = append(out, j)
+	}
+	return out, hidden
 }
 
 func toBlockStats(b store.BlockStats, withUsers bool) *blockStatsJSON {
@@ -136,9 +173,22 @@ func (s *Server) lessonBlocks(r *http.Request, who auth.Identity, lesson content
 			}
 		}
 	}
+	var solved map[string]bool
+	if slices.ContainsFunc(lesson.Blocks, content.Block.HasTests) {
+		if solved, err = s.solved(r, who, lesson.ID); err != nil {
+			return nil, err
+		}
+	}
 	blocks := make([]blockJSON, 0, len(lesson.Blocks))
 	for _, b := range lesson.Blocks {
 		j := toBlockJSON(b)
+		if b.HasTests() {
+			j.Exercise = true
+			j.Tests, j.HiddenTests = visibleTestsJSON(b)
+			if solved != nil {
+				j.Solved = ptr(solved[b.ID])
+			}
+		}
 		if st, ok := mine[b.ID]; ok {
 			j.Mine = toBlockStats(st, false)
 		} else if s.Store != nil {

@@ -32,6 +32,11 @@ func (s *Server) routes() {
 		s.handle("GET /api/v1/code/content", s.handleListContent)
 		s.handle("GET /api/v1/code/code-blocks/{content_id...}", s.handleCodeBlocks)
 		s.handle("GET /api/v1/code/content/{content_id...}", s.handleLesson)
+		if s.Exercises != nil {
+			s.handle("POST /api/v1/code/submit", s.handleSubmit)
+			s.handle("POST /api/v1/code/submit/stream", s.handleSubmitStream)
+			s.handle("GET /api/v1/code/exercises/stats/{content_id...}", s.handleExerciseStats)
+		}
 	}
 	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)

@@ -13,6 +13,7 @@ import (
 	"github.com/runblock/runblock/internal/catalog"
 	"github.com/runblock/runblock/internal/content"
 	"github.com/runblock/runblock/internal/execute"
+	"github.com/runblock/runblock/internal/exercise"
 	"github.com/runblock/runblock/internal/store"
 )
 
@@ -28,6 +29,7 @@ type Deps struct {
 	Validator    execute.Validator // nil: POST /validate answers 404
 	Store        store.Store       // history and stats; nil: none
 	Content      Lessons           // nil: no lessons
+	Exercises    *exercise.Service // nil: POST /submit answers 404
 	Environments Environments
 	Wasm         WasmModules // nil: no wasm environment
 	CORS         CORS

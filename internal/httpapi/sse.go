@@ -7,6 +7,8 @@ import (
 	"sync"
 	"time"
 	"unicode/utf8"
+
+	"github.com/runblock/runblock/internal/exercise"
 )
 
 // event is one SSE frame's JSON. Only the fields of its type are set.
@@ -39,6 +41,11 @@ type event struct {
 	Data          string `json:"data,omitempty"`
 	Alt           string `json:"alt,omitempty"`
 	ImagesDropped int    `json:"images_dropped,omitempty"`
+	// Submissions (see submit_stream.go): the tests about to run, one
+	// test's verdict, and complete's whole graded submission.
+	Tests      []exercise.TestResult `json:"tests,omitempty"`
+	Test       *exercise.TestResult  `json:"test,omitempty"`
+	Submission *submitResponse       `json:"submission,omitempty"`
 }
 
 // eventQueue sits between the sandbox's output and a (possibly slow) client.

@@ -114,8 +114,8 @@ func TestMigrations(t *testing.T) {
 	var version int
 	var dirty bool
 	err = stores[0].pool.QueryRow(ctx, `SELECT version, dirty FROM `+store.MigrationsTable).Scan(&version, &dirty)
-	if err != nil || version != 3 || dirty {
-		t.Fatalf("schema version = %d dirty=%v err=%v; want 3 (images), clean", version, dirty, err)
+	if err != nil || version != 4 || dirty {
+		t.Fatalf("schema version = %d dirty=%v err=%v; want 4 (submissions), clean", version, dirty, err)
 	}
 	for _, s := range stores {
 		s.Close()

@@ -78,8 +78,8 @@ func TestMigrations(t *testing.T) {
 	var version int
 	var dirty bool
 	err = s.reader.QueryRowContext(ctx, `SELECT version, dirty FROM `+store.MigrationsTable).Scan(&version, &dirty)
-	if err != nil || version != 3 || dirty {
-		t.Fatalf("schema version = %d dirty=%v err=%v; want 3 (images), clean", version, dirty, err)
+	if err != nil || version != 4 || dirty {
+		t.Fatalf("schema version = %d dirty=%v err=%v; want 4 (submissions), clean", version, dirty, err)
 	}
 	s.Close()
 

@@ -41,6 +41,8 @@ func Run(t *testing.T, newStore func(t *testing.T) store.Store) {
 		{"CancelledContext", testCancelledContext},
 		{"Ping", testPing},
 		{"Images", testImages},
+		{"Solved", testSolved},
+		{"ExerciseStats", testExerciseStats},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,8 @@ import { useCallback, useEffect, useId, useMemo, useRef, useState } from 'react'
 import { CodeEditor, type CodeEditorHandle } from './CodeEditor'
 import { TerminalOutput } from './TerminalOutput'
 import { useCodeExecution } from '../hooks/useCodeExecution'
+import { useSubmission } from '../hooks/useSubmission'
+import { TestResults } from './TestResults'
 import { clearEdit, editKey, loadEdit, saveEdit } from '../lib/edits'
 import { copyText } from '../lib/clipboard'
 import { queuedLabel, statusLabel } from './status'
@@ -65,6 +67,9 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
     }
   }, [key, original])
 
+  const exercise = block.exercise === true
+  const sub = useSubmission(lessonId, block.id, block.solved === true)
+
   const blocked = exec.blockedSeconds > 0
   const canRun = !exec.live && !blocked
   const run = useCallback(() => {
@@ -107,6 +112,7 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
         <h3 id={titleId} className="rb-block-title">{title}</h3>
         <span className="rb-lang">{langName}</span>
         {edited && <span className="rb-edited">edited</span>}
+        {exercise && sub.solved && <span className="rb-solved" data-testid="solved">✓ Solved</span>}
       </header>
       <CodeEditor
         ref={editor}
@@ -122,6 +128,12 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
           aria-keyshortcuts={isMac ? 'Meta+Enter' : 'Control+Enter'}>
           {exec.live ? <><span className="rb-spinner" aria-hidden="true" /> {exec.queued ? 'Waiting…' : 'Running…'}</> : blocked ? `Run (wait ${exec.blockedSeconds} s)` : 'Run'}
         </button>
+        {exercise && (
+          <button type="button" className="rb-btn rb-submit" onClick={() => sub.submit(codeRef.current)} disabled={sub.submitting || exec.live}
+            aria-busy={sub.submitting}>
+            {sub.submitting ? <><span className="rb-spinner" aria-hidden="true" /> Checking…</> : 'Submit'}
+          </button>
+        )}
         <button type="button" className="rb-btn" onClick={exec.stop} disabled={!exec.live || exec.stopping}>Stop</button>
         <button type="button" className="rb-btn" onClick={reset} disabled={!edited}>Reset</button>
         <button type="button" className="rb-btn" onClick={copy}>{copied ? 'Copied' : 'Copy'}</button>
@@ -141,6 +153,14 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
           Run limit reached. You can run again in <strong>{exec.blockedSeconds} s</strong>.
         </p>
       )}
+      {exercise && !sub.result && !sub.error && (
+        <p className="rb-hint rb-exercise-hint">
+          Submit checks your code against this exercise's tests
+          {block.hidden_tests ? ': the examples in the lesson and some hidden ones.' : '.'}
+        </p>
+      )}
+      {sub.error && <p className="rb-ratelimit" role="alert">Could not submit: {sub.error}</p>}
+      {sub.result && <TestResults result={sub.result} />}
       {exec.warnings.length > 0 && (
         <ul className="rb-warnings">{exec.warnings.map((w, i) => <li key={i}>{w}</li>)}</ul>
       )}

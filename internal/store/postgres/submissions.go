@@ -1,0 +1,71 @@
+package postgres
+
+import (
+	"context"
+
+	"github.com/runblock/runblock/internal/store"
+)
+
+var _ store.Submissions = (*Store)(nil)
+
+// CreateSubmission implements store.Submissions.
+func (s *Store) CreateSubmission(ctx context.Context, sub *store.Submission) error {
+	if err := store.PrepareSubmission(sub, s.now()); err != nil {
+		return err
+	}
+	failed, err := store.EncodeFailedTests(sub.FailedTests)
+	if err != nil {
+		return err
+	}
+	_, err = s.pool.Exec(ctx, `INSERT INTO submissions
+		(id, user_id, content_id, code_block_id, status, passed, total, failed_tests, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8::jsonb, $9)`,
+		sub.ID, sub.UserID, sub.ContentID, sub.CodeBlockID, sub.Status, sub.Passed, sub.Total, failed,
+		sub.CreatedAt)
+	return err
+}
+
+// SolvedBlocks implements store.Submissions.
+func (s *Store) SolvedBlocks(ctx context.Context, userID, contentID string) (map[string]bool, error) {
+	rows, err := s.pool.Query(ctx, `SELECT DISTINCT code_block_id FROM submissions
+		WHERE user_id = $1 AND content_id = $2 AND status = 'passed'`, userID, contentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// ExerciseStats implements store.Submissions.
+func (s *Store) ExerciseStats(ctx context.Context, contentID string) (map[string]store.ExerciseStats, error) {
+	rows, err := s.pool.Query(ctx, `SELECT code_block_id, user_id, status, failed_tests::text
+		FROM submissions WHERE content_id = $1 ORDER BY created_at, id`, contentID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var all []store.SubmissionRow
+	for rows.Next() {
+		var r store.SubmissionRow
+		var failed string
+		if err := rows.Scan(&r.CodeBlockID, &r.UserID, &r.Status, &failed); err != nil {
+			return nil, err
+		}
+		if r.FailedTests, err = store.DecodeFailedTests(failed); err != nil {
+			return nil, err
+		}
+		all = append(all, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return store.AggregateSubmissions(all), nil
+}
