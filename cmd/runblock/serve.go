@@ -33,6 +33,9 @@ func serveCmd(ctx context.Context, args []string, env envFunc, stdout, stderr io
 		}
 		log.Warn("serving with a WEAK sandbox", "report", rep.Items)
 	}
+	if err := a.exec.Prewarm(); err != nil {
+		log.Warn("warm sandboxes start at the first run instead", "err", err)
+	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		return err

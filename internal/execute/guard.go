@@ -47,15 +47,9 @@ func (s *Service) runSandbox(ctx context.Context, p Prepared, h Harness, req san
 		return s.rt.Run(ctx, req)
 	}
 	if h == nil {
-		i := slices.Index(req.Language.Run, req.Language.FileName)
-		if i < 0 {
-			// Fail closed: running main.py unguarded would drop the policy.
-			return sandbox.Result{}, apperr.New(apperr.Internal, "guard_unusable", "python's run command does not name %s; the policy guard cannot start it", req.Language.FileName)
+		if req, err = guarded(req, name, script); err != nil {
+			return sandbox.Result{}, err
 		}
-		lang := req.Language
-		lang.Run = slices.Insert(slices.Clone(lang.Run), i, name)
-		req.Language = lang
-		req.Files = append(slices.Clone(req.Files), sandbox.File{Name: name, Content: script})
 	}
 	tail := &stderrTail{w: req.Stderr}
 	req.Stderr = tail
@@ -67,6 +61,50 @@ func (s *Service) runSandbox(ctx context.Context, p Prepared, h Harness, req san
 		res.Status, res.ExitCode = StatusRejected, -1
 	}
 	return res, err
+}
+
+// guarded puts the guard (name, script) into /box and in front of the
+// program's file in its run command.
+func guarded(req sandbox.Request, name string, script []byte) (sandbox.Request, error) {
+	i := slices.Index(req.Language.Run, req.Language.FileName)
+	if i < 0 {
+		// Fail closed: running main.py unguarded would drop the policy.
+		return req, apperr.New(apperr.Internal, "guard_unusable", "python's run command does not name %s; the policy guard cannot start it", req.Language.FileName)
+	}
+	lang := req.Language
+	lang.Run = slices.Insert(slices.Clone(lang.Run), i, name)
+	req.Language = lang
+	req.Files = append(slices.Clone(req.Files), sandbox.File{Name: name, Content: script})
+	return req, nil
+}
+
+// Prewarm asks a runtime with warm pools (the front door) to start the
+// pool of plain Python runs now, as a run would at its first use, so that
+// the first learners after a start don't all start cold.
+func (s *Service) Prewarm() error {
+	pw, ok := s.rt.(interface{ Prewarm(sandbox.Request) bool })
+	if !ok {
+		return nil
+	}
+	p, err := s.prepare(Request{Code: "pass", Language: "python"})
+	if err != nil {
+		return err
+	}
+	name, script, err := s.guard(p)
+	if err != nil {
+		return err
+	}
+	req := sandbox.Request{Language: p.Lang, Files: []sandbox.File{{}}, Limits: p.Limits}
+	if s.figures(p, IO{}, nil) != nil {
+		req.Images = func(sandbox.Image) {} // a run's sink; only that it is set counts
+	}
+	if name != "" {
+		if req, err = guarded(req, name, script); err != nil {
+			return err
+		}
+	}
+	pw.Prewarm(req)
+	return nil
 }
 
 func (s *Service) guard(p Prepared) (string, []byte, error) {

@@ -217,6 +217,22 @@ func (rp *runPool) run(ctx context.Context, req sandbox.Request) (sandbox.Result
 	return res, true, err
 }
 
+// Prewarm starts the pool that req's kind of run would use, if it has a
+// warm form; true when it has one.
+func (f *FrontDoor) Prewarm(req sandbox.Request) bool {
+	f.mu.Lock()
+	rp := f.runPool
+	f.mu.Unlock()
+	if rp == nil {
+		return false
+	}
+	wf, ok := rp.form(req)
+	if ok {
+		rp.pool(wf)
+	}
+	return ok
+}
+
 // pool returns the pool for wf's form, starting it at its first use.
 func (rp *runPool) pool(wf warmForm) *runKeyPool {
 	rp.mu.Lock()

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -327,4 +328,45 @@ func TestWarmRunEndsAsPython(t *testing.T) {
 	if res.ExitCode != 1 || !strings.HasPrefix(stderr, "Traceback (most recent call last):\n  File \"/box/main.py\", line 3") || strings.Contains(stderr, "runblock_") || !strings.Contains(stderr, "ZeroDivisionError") {
 		t.Fatalf("%+v %q", res, stderr)
 	}
+}
+
+// Prewarm starts a kind's pool before its first run, and that first run
+// then takes a sandbox from it (the door here starts cold rather than wait).
+func TestPrewarmStartsThePoolBeforeAnyRun(t *testing.T) {
+	var cold countingRuns
+	f := openDoor(t, doorOpts{budget: 2, backend: func(rt *bwrap.Runtime) sandbox.Runtime { cold.Runtime = rt; return &cold }})
+	req := sandbox.Request{Language: config.DefaultLanguages()["python"], Files: []sandbox.File{{}}}
+	if !f.Prewarm(req) {
+		t.Fatal("python runs have no warm form")
+	}
+	deadline := time.Now().Add(time.Minute)
+	for f.IdleRunSandboxes() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no warm sandbox a minute after Prewarm")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	before := f.IdleRunSandboxes()
+	res, out, stderr := runPy(t, f, "print('first')", sandbox.Limits{})
+	if res.Status != sandbox.StatusSuccess || out != "first\n" {
+		t.Fatalf("first run: %+v %q %q", res, out, stderr)
+	}
+	if n := cold.runs.Load(); n != 0 {
+		t.Fatalf("the first run after Prewarm started cold (%d cold runs)", n)
+	}
+	if c := config.DefaultLanguages()["c"]; f.Prewarm(sandbox.Request{Language: c, Files: []sandbox.File{{}}}) {
+		t.Fatal("a compiled language got a warm pool")
+	}
+	t.Logf("idle before the first run: %d", before)
+}
+
+// countingRuns counts cold starts; prestarts go to the runtime as they are.
+type countingRuns struct {
+	*bwrap.Runtime
+	runs atomic.Int32
+}
+
+func (c *countingRuns) Run(ctx context.Context, req sandbox.Request) (sandbox.Result, error) {
+	c.runs.Add(1)
+	return c.Runtime.Run(ctx, req)
 }
