@@ -81,7 +81,8 @@ FUZZERS = \
 	./internal/validate/:FuzzParseGCCDiagnostics \
 	./internal/content/:FuzzParseInfo \
 	./internal/content/:FuzzParseLesson \
-	./internal/content/:FuzzRenderLesson
+	./internal/content/:FuzzRenderLesson \
+	./internal/sandbox/container/:FuzzTrailerWriter
 fuzz:
 	@set -e; for f in $(FUZZERS); do \
 		pkg=$${f%%:*}; name=$${f##*:}; \

@@ -8,6 +8,11 @@ want=(bubblewrap util-linux python3 python3-numpy python3-pandas python3-matplot
 if [ "${1:-run}" = test ]; then
 	want+=(redis-server redis-tools postgresql postgresql-client)
 fi
+# Container runtime (issue 16): its tests start Podman's Docker-compatible
+# API service with runc (Debian's crun refuses cgroup v1 hybrid hosts).
+if [ "${1:-run}" = test ]; then
+	want+=(podman runc)
+fi
 missing=()
 for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -1,0 +1,54 @@
+package container
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+
+	"github.com/moby/moby/client"
+)
+
+// engine is what differs between Docker and Podman, learnt once from the
+// engine's /version.
+type engine struct {
+	mu      sync.Mutex
+	known   bool
+	seccomp string // the SecurityOpt value
+}
+
+// securityOpt returns "seccomp=..." for this engine. Docker takes the
+// profile's JSON; Podman's compatible API takes a path on its host (it
+// serves local sockets, so runblock writes the file there).
+func (r *Runtime) securityOpt(ctx context.Context) (string, error) {
+	r.eng.mu.Lock()
+	defer r.eng.mu.Unlock()
+	if r.eng.known {
+		return r.eng.seccomp, nil
+	}
+	v, err := r.api.ServerVersion(ctx, client.ServerVersionOptions{})
+	if err != nil {
+		return "", r.engineErr("version", err)
+	}
+	podman := strings.Contains(strings.ToLower(v.Platform.Name), "podman")
+	for _, c := range v.Components {
+		podman = podman || strings.Contains(strings.ToLower(c.Name), "podman")
+	}
+	opt := "seccomp=" + r.seccomp
+	if podman {
+		sum := sha256.Sum256([]byte(r.seccomp))
+		p := filepath.Join(os.TempDir(), "runblock-seccomp-"+hex.EncodeToString(sum[:8])+".json")
+		if err := os.WriteFile(p+".tmp", []byte(r.seccomp), 0o644); err != nil {
+			return "", err
+		}
+		if err := os.Rename(p+".tmp", p); err != nil {
+			return "", err
+		}
+		opt = "seccomp=" + p
+	}
+	r.eng.known, r.eng.seccomp = true, opt
+	return opt, nil
+}
