@@ -32,8 +32,12 @@ func (s *Service) runSandbox(ctx context.Context, p Prepared, req sandbox.Reques
 	if err != nil {
 		return sandbox.Result{}, err
 	}
+	rt := s.rt
+	if p.runtime != nil {
+		rt = p.runtime
+	}
 	if name == "" {
-		return s.rt.Run(ctx, req)
+		return rt.Run(ctx, req)
 	}
 	i := slices.Index(req.Language.Run, req.Language.FileName)
 	if i < 0 {
@@ -46,7 +50,7 @@ func (s *Service) runSandbox(ctx context.Context, p Prepared, req sandbox.Reques
 	req.Files = append(slices.Clone(req.Files), sandbox.File{Name: name, Content: script})
 	tail := &stderrTail{w: req.Stderr}
 	req.Stderr = tail
-	res, err := s.rt.Run(ctx, req)
+	res, err := rt.Run(ctx, req)
 	if err == nil && res.Status == sandbox.StatusError && res.Stage != sandbox.StageCompile &&
 		res.ExitCode == validate.GuardExitCode && tail.refused() {
 		// Like a run refused before it started, a rejected run has no

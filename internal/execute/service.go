@@ -50,6 +50,7 @@ type Service struct {
 	cfg    Config
 	door   *frontdoor.FrontDoor
 	reg    *Registry // nil: runs are not registered for input and Stop
+	envs   map[string]Env
 	log    *slog.Logger
 	now    func() time.Time
 }
@@ -220,6 +221,11 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 	if err != nil {
 		if errors.Is(err, sandbox.ErrBusy) {
 			return o, apperr.New(apperr.Busy, "busy", "no sandbox free")
+		}
+		if errors.Is(err, sandbox.ErrUnavailable) {
+			e := apperr.New(apperr.Busy, "environment_unavailable", "environment %s is unavailable: %v", p.Environment, err)
+			e.RetryAfter = 10 * time.Second
+			return o, e
 		}
 		return o, &apperr.Error{Kind: apperr.Internal, Code: "sandbox_failed", Message: "the sandbox failed to run the code", Err: err}
 	}

@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"sync"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 )
 
@@ -52,3 +54,21 @@ func (r *Runtime) securityOpt(ctx context.Context) (string, error) {
 	r.eng.known, r.eng.seccomp = true, opt
 	return opt, nil
 }
+
+// Available reports whether the engine answers and has the image: what
+// /environments and /readyz say about this runtime.
+func (r *Runtime) Available(ctx context.Context) error {
+	if _, err := r.api.Ping(ctx, client.PingOptions{}); err != nil {
+		return unavailable(err)
+	}
+	if _, err := r.api.ImageInspect(ctx, r.cfg.Image); err != nil {
+		if cerrdefs.IsNotFound(err) {
+			return fmt.Errorf("%w: image %s is not on the engine (pull or build it first)", ErrUnavailable, r.cfg.Image)
+		}
+		return r.engineErr("image", err)
+	}
+	return nil
+}
+
+// Image is the image this runtime runs.
+func (r *Runtime) Image() string { return r.cfg.Image }

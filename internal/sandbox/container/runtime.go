@@ -87,9 +87,11 @@ func (r *Runtime) Describe() string {
 }
 
 // ErrUnavailable wraps failures to reach the engine: the caller answers 503.
-var ErrUnavailable = errors.New("container engine unavailable")
+var ErrUnavailable = sandbox.ErrUnavailable
 
-func unavailable(err error) error { return fmt.Errorf("%w: %v", ErrUnavailable, err) }
+func unavailable(err error) error {
+	return fmt.Errorf("%w: container engine unreachable: %v", ErrUnavailable, err)
+}
 
 // Run runs the program in a warm container when one fits the request, else
 // in a new one.
@@ -319,6 +321,9 @@ func (r *Runtime) remove(id string) {
 func (r *Runtime) engineErr(what string, err error) error {
 	if client.IsErrConnectionFailed(err) {
 		return unavailable(err)
+	}
+	if what == "create" && cerrdefs.IsNotFound(err) {
+		return fmt.Errorf("%w: image %s is not on the engine (pull or build it first)", ErrUnavailable, r.cfg.Image)
 	}
 	return fmt.Errorf("container: %s: %w", what, err)
 }
