@@ -41,6 +41,7 @@ type app struct {
 	relay    *relay.Redis
 	lessons  *content.Library
 	registry *execute.Registry
+	ctrs     []containerEnv
 	api      *httpapi.Server
 	closers  []func()
 
@@ -66,6 +67,13 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	if a.exec, err = newExecService(a.rt, cfg, log); err != nil {
 		return nil, err
 	}
+	if a.ctrs, err = openContainers(ctx, cfg, log); err != nil {
+		return nil, err
+	}
+	for _, c := range a.ctrs {
+		a.closers = append(a.closers, func() { c.rt.Close() })
+	}
+	a.exec.WithEnvironments(execEnvs(a.ctrs))
 	if err := a.openRedis(ctx); err != nil {
 		return nil, err
 	}
@@ -107,7 +115,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	}
 	deps := httpapi.Deps{
 		Exec: a.exec, Registry: a.registry, Auth: authn, Validator: val, Store: a.store, Content: a.lessons,
-		Environments: catalog.New(a.rt, a.rt.Check, a.rt.Describe(), cfg.Languages, cfg.SandboxLimits()).WithBrowser(browser),
+		Environments: catalog.New(a.rt, a.rt.Check, a.rt.Describe(), cfg.Languages, cfg.SandboxLimits()).WithBrowser(browser).WithContainers(catalogEnvs(a.ctrs)),
 		CORS:         httpapi.CORS{AllowedOrigins: cfg.CORS.AllowedOrigins, AllowCredentials: cfg.CORS.AllowCredentials},
 		Logger:       log,
 		MaxBodyBytes: int64(4*(cfg.MaxCodeBytes+cfg.MaxStdinBytes) + 16<<10),
@@ -302,6 +310,7 @@ func (a *app) ready(ctx context.Context) ([]string, error) {
 			}
 		}
 	}
+	degraded = append(degraded, containersReady(ctx, a.ctrs)...)
 	return degraded, errors.Join(errs...)
 }
 

@@ -61,7 +61,8 @@ func (s *Service) runSandbox(ctx context.Context, p Prepared, req sandbox.Reques
 }
 
 func (s *Service) guard(p Prepared) (string, []byte, error) {
-	if p.Language != "python" {
+	// Container environments have no policy (see policyRequest).
+	if p.Language != "python" || p.runtime != nil {
 		return "", nil, nil
 	}
 	g, ok := s.val.(guardSource)
