@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -9,6 +10,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/moby/moby/client"
+
+	"github.com/runblock/runblock/internal/sandbox/container"
 	"github.com/runblock/runblock/internal/sandbox/container/podmantest"
 )
 
@@ -91,5 +95,60 @@ func TestDockerEnvironmentThroughTheEngine(t *testing.T) {
 	resp, m = postJSON(t, api+"/execute", `{"code":"print(2)"}`)
 	if resp.StatusCode != 200 || m["output"] != "2\n" {
 		t.Fatalf("server run: %d %v", resp.StatusCode, m)
+	}
+}
+
+// ownedContainers lists the ids of the containers labelled with owner.
+func ownedContainers(t *testing.T, host, owner string) map[string]bool {
+	t.Helper()
+	api, err := client.New(client.WithHost(host), client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer api.Close()
+	list, err := api.ContainerList(context.Background(), client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("label", container.LabelOwner+"="+owner)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := map[string]bool{}
+	for _, c := range list.Items {
+		ids[c.ID] = true
+	}
+	return ids
+}
+
+// TestKill9ServerLeavesNoContainer: a server killed with SIGKILL while a
+// program runs and a warm container waits leaves both behind; the next
+// start removes them.
+func TestKill9ServerLeavesNoContainer(t *testing.T) {
+	e := podmantest.Start(t)
+	owner := fmt.Sprintf("kill9-%d", time.Now().UnixNano())
+	cfg := writeConfig(t, fmt.Sprintf(`{"rate_limit": {"per_role": {"anonymous": 100000}},
+		"containers": {"engine": %q, "owner": %q, "warm": 1, "environments": {"docker": {"image": %q,
+			"languages": {"python": {"name": "python", "file_name": "main.py", "run": ["python3", "-u", "main.py"]}}}}}}`,
+		e.Host, owner, e.Image))
+	ps := startServerProcess(t, t.TempDir(), nil, "--config", cfg)
+	go http.Post(ps.URL+"/api/v1/code/execute", "application/json", strings.NewReader(`{"code":"import time\ntime.sleep(120)","environment":"docker"}`))
+	var before map[string]bool
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		// The run's container and a warm one (refilled after the run took one).
+		if before = ownedContainers(t, e.Host, owner+".docker"); len(before) >= 2 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("containers of the killed server: %v\n%s", before, ps.Stderr())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	ps.kill(t)
+	if left := ownedContainers(t, e.Host, owner+".docker"); len(left) < 2 {
+		t.Fatalf("nothing left behind to clean: %v", left)
+	}
+	startServer(t, nil, "--config", cfg)
+	for id := range ownedContainers(t, e.Host, owner+".docker") {
+		if before[id] {
+			t.Fatalf("container %s of the killed server still there after restart", id)
+		}
 	}
 }
