@@ -443,6 +443,8 @@ var histLessons = []any{
 	map[string]any{"id": "c-basics", "title": "C basics", "blocks": 1.0, "description": "Compile and run a first C program."},
 	map[string]any{"id": "plotting", "title": "Plotting with Matplotlib", "blocks": 3.0,
 		"description": "Line plots, bar charts and several figures in one program, shown inline."},
+	map[string]any{"id": "ros2-pubsub", "title": "ROS 2: publisher and subscriber", "blocks": 1.0,
+		"description": "Two ROS 2 nodes talking over a topic, in one Python program (rclpy)."},
 }
 
 func TestContentAPI(t *testing.T) {

@@ -17,6 +17,10 @@ const (
 	EnvAuto    = "auto"
 	EnvPyodide = "pyodide"
 	EnvServer  = "server"
+	// Container images (containers.environments): the seed's docker, and
+	// ROS 2 lessons' ros2.
+	EnvDocker = "docker"
+	EnvROS2   = "ros2"
 )
 
 // Limits on what one lesson may contain.

@@ -142,9 +142,9 @@ func parseBlock(infoStr string, line int, report func(string)) (Block, bool) {
 		return Block{}, false
 	}
 	switch b.Environment {
-	case EnvAuto, EnvPyodide, EnvServer:
+	case EnvAuto, EnvPyodide, EnvServer, EnvDocker, EnvROS2:
 	default:
-		report(fmt.Sprintf("unknown env %q (want auto, pyodide or server); block skipped", b.Environment))
+		report(fmt.Sprintf("unknown env %q (want auto, pyodide, server, docker or ros2); block skipped", b.Environment))
 		return Block{}, false
 	}
 	return b, true

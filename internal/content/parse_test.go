@@ -99,7 +99,7 @@ func TestParseLessonProblems(t *testing.T) {
 		"```python {runnable id=a}",            // 11 duplicate
 		"print(2)",                             // 12
 		"```",                                  // 13
-		"```python {runnable id=b env=docker}", // 14 unknown env
+		"```python {runnable id=b env=cloud}", // 14 unknown env
 		"```",                                  // 15
 		"```python {runnable id=c timeout=soon colour=red}", // 16 loads, two warnings
 		"print(3)",                        // 17

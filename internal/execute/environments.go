@@ -3,6 +3,7 @@ package execute
 import (
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/runblock/runblock/internal/apperr"
 	"github.com/runblock/runblock/internal/sandbox"
@@ -32,7 +33,11 @@ func (s *Service) containerEnv(p *Prepared) (bool, error) {
 	env, ok := s.envs[name]
 	if !ok {
 		if why, known := KnownContainerEnvs[name]; known {
-			return true, apperr.New(apperr.Busy, "environment_unavailable", "environment %s %s", name, why)
+			// Not coming back by itself: a long Retry-After makes clients
+			// show the message instead of retrying.
+			e := apperr.New(apperr.Busy, "environment_unavailable", "environment %s %s", name, why)
+			e.RetryAfter = time.Hour
+			return true, e
 		}
 		return false, nil
 	}
