@@ -20,7 +20,7 @@ import (
 // so the pools refill, as a learner's think time lets them; the pause is
 // not counted.
 func containerRows(ctx context.Context, bin string, n int, pause time.Duration) ([]row, error) {
-	eng, err := podmantest.StartService()
+	eng, err := podmantest.StartService("")
 	if err != nil {
 		return nil, err
 	}

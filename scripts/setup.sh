@@ -9,9 +9,10 @@ if [ "${1:-run}" = test ]; then
 	want+=(redis-server redis-tools postgresql postgresql-client)
 fi
 # Container runtime (issue 16): its tests start Podman's Docker-compatible
-# API service with runc (Debian's crun refuses cgroup v1 hybrid hosts).
+# API service with runc (Debian's crun refuses cgroup v1 hybrid hosts), and
+# one with gVisor (runsc) as its default runtime.
 if [ "${1:-run}" = test ]; then
-	want+=(podman runc)
+	want+=(podman runc runsc)
 fi
 missing=()
 for p in "${want[@]}"; do

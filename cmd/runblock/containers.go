@@ -48,8 +48,12 @@ func openContainers(ctx context.Context, cfg config.Config, log *slog.Logger) ([
 		if _, ok := env.Languages["python"]; ok {
 			w = warm
 		}
+		host := ct.Engine
+		if env.Engine != "" {
+			host = env.Engine
+		}
 		rt, err := container.New(ctx, container.Config{
-			Host: ct.Engine, Image: env.Image, OCIRuntime: env.OCIRuntime, User: env.User,
+			Host: host, Image: env.Image, OCIRuntime: env.OCIRuntime, User: env.User,
 			// Per environment: each runtime's janitor removes what it
 			// doesn't track among its owner's containers.
 			Owner: owner + "." + id, Slots: ct.Slots,

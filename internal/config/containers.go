@@ -29,6 +29,10 @@ type Containers struct {
 type ContainerEnv struct {
 	Name  string `json:"name"`
 	Image string `json:"image"`
+	// Engine overrides containers.engine for this environment: a Podman
+	// service of its own whose default runtime is gVisor, since Podman's
+	// API ignored oci_runtime before 2026.
+	Engine string `json:"engine"`
 	// OCIRuntime is the engine's runtime name (e.g. runsc for gVisor);
 	// empty: the engine's default.
 	OCIRuntime string `json:"oci_runtime"`
@@ -50,7 +54,7 @@ func (c *Config) validateContainers(bad func(field, format string, args ...any))
 		}
 		return
 	}
-	if !strings.HasPrefix(ct.Engine, "unix://") && !strings.HasPrefix(ct.Engine, "tcp://") {
+	if !validEngine(ct.Engine) {
 		bad("containers.engine", "must be a unix:// or tcp:// address, not %q", ct.Engine)
 	}
 	if ct.Slots < 0 {
@@ -66,6 +70,9 @@ func (c *Config) validateContainers(bad func(field, format string, args ...any))
 			bad(f, "id must be lower-case letters, digits, - and _")
 		case id == "server" || id == "pyodide" || id == "wasm":
 			bad(f, "%s is a built-in environment", id)
+		}
+		if env.Engine != "" && !validEngine(env.Engine) {
+			bad(f+".engine", "must be a unix:// or tcp:// address, not %q", env.Engine)
 		}
 		if env.Image == "" {
 			bad(f+".image", "must not be empty")
@@ -88,4 +95,8 @@ func (c *Config) validateContainers(bad func(field, format string, args ...any))
 			}
 		}
 	}
+}
+
+func validEngine(a string) bool {
+	return strings.HasPrefix(a, "unix://") || strings.HasPrefix(a, "tcp://")
 }

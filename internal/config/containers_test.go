@@ -22,10 +22,10 @@ func TestContainersParseAndValidate(t *testing.T) {
 	}
 
 	c.Containers.Engine = "/var/run/docker.sock"
-	c.Containers.Environments["server"] = ContainerEnv{User: "0:0"}
+	c.Containers.Environments["server"] = ContainerEnv{User: "0:0", Engine: "/run/gvisor.sock"}
 	c.Containers.Environments["Bad Id"] = ContainerEnv{Image: "x", Languages: map[string]sandbox.Language{"c": {FileName: "main.c", Run: []string{"./main"}, Compile: []string{"gcc"}}}}
 	err = c.Validate()
-	for _, want := range []string{"containers.engine", "containers.environments.server: server is a built-in", "containers.environments.server.image", "containers.environments.server.user", "containers.environments.server.languages", "containers.environments.Bad Id: id", "containers.environments.Bad Id.languages.c.compile"} {
+	for _, want := range []string{"containers.engine", "containers.environments.server: server is a built-in", "containers.environments.server.image", "containers.environments.server.user", "containers.environments.server.engine", "containers.environments.server.languages", "containers.environments.Bad Id: id", "containers.environments.Bad Id.languages.c.compile"} {
 		if err == nil || !strings.Contains(err.Error(), want) {
 			t.Errorf("no %q in %v", want, err)
 		}

@@ -32,8 +32,12 @@ done
 "$@"
 rc=$?
 m=; c=; o=0
-read -r m </sys/fs/cgroup/memory/memory.max_usage_in_bytes 2>/dev/null || read -r m </sys/fs/cgroup/memory.peak 2>/dev/null
-read -r c </sys/fs/cgroup/cpuacct/cpuacct.usage 2>/dev/null || read -r c </sys/fs/cgroup/cpu,cpuacct/cpuacct.usage 2>/dev/null
+for p in /sys/fs/cgroup/memory/memory.max_usage_in_bytes /sys/fs/cgroup/memory.peak; do
+	[ -z "$m" ] && [ -r "$p" ] && read -r m <"$p"
+done
+for p in /sys/fs/cgroup/cpuacct/cpuacct.usage /sys/fs/cgroup/cpu,cpuacct/cpuacct.usage; do
+	[ -z "$c" ] && [ -r "$p" ] && read -r c <"$p"
+done
 if [ -z "$c" ] && [ -r /sys/fs/cgroup/cpu.stat ]; then
 	while read -r k v; do [ "$k" = usage_usec ] && c=${v}000; done </sys/fs/cgroup/cpu.stat
 fi

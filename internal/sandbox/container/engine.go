@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -72,3 +73,32 @@ func (r *Runtime) Available(ctx context.Context) error {
 
 // Image is the image this runtime runs.
 func (r *Runtime) Image() string { return r.cfg.Image }
+
+// checkOCIRuntime fails closed when the engine did not take the configured
+// OCI runtime: Podman's compatible API ignored HostConfig.Runtime up to
+// 2026 (containers/podman#28429), which would run "gVisor" programs on
+// runc without a word. Docker reports it in HostConfig.Runtime, Podman in
+// OCIRuntime.
+func (r *Runtime) checkOCIRuntime(ctx context.Context, id string) error {
+	ins, err := r.api.ContainerInspect(ctx, id, client.ContainerInspectOptions{})
+	if err != nil {
+		return r.engineErr("inspect", err)
+	}
+	var got struct {
+		OCIRuntime string
+		HostConfig struct{ Runtime string }
+	}
+	if err := json.Unmarshal(ins.Raw, &got); err != nil {
+		return fmt.Errorf("container: inspect: %w", err)
+	}
+	used := got.OCIRuntime
+	if used == "" {
+		used = got.HostConfig.Runtime
+	}
+	if used != r.cfg.OCIRuntime {
+		return fmt.Errorf("container: the engine runs this container with OCI runtime %q, not the configured %q "+
+			"(Podman's compatible API ignores the runtime before 5.x/6.x: make %q the default runtime of a service of its own and set that environment's engine)",
+			used, r.cfg.OCIRuntime, r.cfg.OCIRuntime)
+	}
+	return nil
+}

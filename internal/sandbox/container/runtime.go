@@ -153,6 +153,12 @@ func (r *Runtime) start(ctx context.Context, lang sandbox.Language, limits sandb
 		r.remove(c.id)
 		return nil, r.engineErr(what, err)
 	}
+	if r.cfg.OCIRuntime != "" {
+		if err := r.checkOCIRuntime(ctx, c.id); err != nil {
+			r.remove(c.id)
+			return nil, err
+		}
+	}
 	att, err := r.api.ContainerAttach(ctx, c.id, client.ContainerAttachOptions{Stream: true, Stdin: true, Stdout: true, Stderr: true})
 	if err != nil {
 		return fail("attach", err)

@@ -37,7 +37,21 @@ var imageOnce struct {
 // refuses cgroup v1 hybrid hosts like these.
 func Start(t testing.TB) *Engine {
 	t.Helper()
-	e, err := StartService()
+	e, err := StartService("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(e.Stop)
+	return e
+}
+
+// StartGVisor is Start with gVisor (Debian's runsc) as the service's
+// default runtime: Podman 4.3's API ignores a container's HostConfig.Runtime
+// (containers/podman#28429), so a gVisor environment gets a service of its
+// own.
+func StartGVisor(t testing.TB) *Engine {
+	t.Helper()
+	e, err := StartService("gvisor")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -46,7 +60,8 @@ func Start(t testing.TB) *Engine {
 }
 
 // StartService is Start outside a test (the bench program); call Stop.
-func StartService() (*Engine, error) {
+// runtime "gvisor" makes runsc the service's default runtime; "" is runc.
+func StartService(runtime string) (*Engine, error) {
 	podman, err := exec.LookPath("podman")
 	if err != nil {
 		return nil, fmt.Errorf("podman not installed (scripts/setup.sh test installs it): %w", err)
@@ -60,7 +75,13 @@ func StartService() (*Engine, error) {
 		return nil, err
 	}
 	sock := filepath.Join(dir, "api.sock")
-	cmd := exec.Command(podman, "--runtime", "runc", "system", "service", "--time=0", "unix://"+sock)
+	oci := "runc"
+	if runtime == "gvisor" {
+		if oci, err = gvisorWrapper(dir); err != nil {
+			return nil, err
+		}
+	}
+	cmd := exec.Command(podman, "--runtime", oci, "system", "service", "--time=0", "unix://"+sock)
 	var logs bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &logs, &logs
 	if err := cmd.Start(); err != nil {
@@ -80,6 +101,18 @@ func StartService() (*Engine, error) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// gvisorWrapper is runsc as Podman can use it: runsc refuses to start in
+// the host's network namespace unless told it has no network (Podman's
+// NetworkMode none gives it none of its own), so a wrapper adds
+// --network=none, as Docker's daemon.json runtimeArgs would.
+func gvisorWrapper(dir string) (string, error) {
+	if _, err := os.Stat("/usr/bin/runsc"); err != nil {
+		return "", fmt.Errorf("gVisor not installed (scripts/setup.sh test installs runsc): %w", err)
+	}
+	wrapper := filepath.Join(dir, "runsc-nonet")
+	return wrapper, os.WriteFile(wrapper, []byte("#!/bin/sh\nexec /usr/bin/runsc --network=none \"$@\"\n"), 0o755)
 }
 
 // Stop ends the service (its containers stay: the runtime removes them).
