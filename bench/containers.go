@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,6 +26,11 @@ func containerRows(ctx context.Context, bin string, n int, pause time.Duration) 
 		return nil, err
 	}
 	defer eng.Stop()
+	gv, err := podmantest.StartService("gvisor")
+	if err != nil {
+		return nil, err
+	}
+	defer gv.Stop()
 	cfg := func(warm int, cold bool) string {
 		return fmt.Sprintf(`{"rate_limit": {"per_role": {"anonymous": 0, "user": 0, "author": 0, "service": 0}},
 			"sandbox": {"cold_starts": %v},
@@ -42,10 +48,19 @@ func containerRows(ctx context.Context, bin string, n int, pause time.Duration) 
 		return nil, err
 	}
 	defer stopServer(cold)
+	// gVisor: the same image on a service whose default runtime is runsc,
+	// started only for its row so its start-up doesn't load the others.
+	var gvisor *server
+	defer func() {
+		if gvisor != nil {
+			stopServer(gvisor)
+		}
+	}()
 	type meas struct {
 		name, notes string
 		f           func() error
 		pause       time.Duration
+		setup       func() error
 	}
 	peer := func() error {
 		return exec.Command("podman", "--url", eng.Host, "run", "--rm", "--network", "none", "--read-only",
@@ -55,15 +70,25 @@ func containerRows(ctx context.Context, bin string, n int, pause time.Duration) 
 			eng.Image, "python3", "-c", hello).Run()
 	}
 	ms4 := []meas{
-		{"`POST /execute` hello, bwrap **warm** (run pool)", "environment server", func() error { return postEnv(warm.url, hello, "server") }, pause},
-		{"`POST /execute` hello, bwrap **cold** (`sandbox.cold_starts`)", "environment server", func() error { return postEnv(cold.url, hello, "server") }, 0},
-		{"`POST /execute` hello, container **warm** (started ahead, used once)", "environment docker, Podman 4.3 API + runc", func() error { return postEnv(warm.url, hello, "docker") }, pause},
-		{"`POST /execute` hello, container **cold** (create + attach + start + remove through the API)", "environment docker, `containers.warm` 0", func() error { return postEnv(cold.url, hello, "docker") }, 0},
-		{"`podman --url <same service> run --rm … python3 -c` hello (container-per-run peer)", "same engine and image, same limits", peer, 0},
+		{"`POST /execute` hello, bwrap **warm** (run pool)", "environment server", func() error { return postEnv(warm.url, hello, "server") }, pause, nil},
+		{"`POST /execute` hello, bwrap **cold** (`sandbox.cold_starts`)", "environment server", func() error { return postEnv(cold.url, hello, "server") }, 0, nil},
+		{"`POST /execute` hello, container **warm** (started ahead, used once)", "environment docker, Podman 4.3 API + runc", func() error { return postEnv(warm.url, hello, "docker") }, pause, nil},
+		{"`POST /execute` hello, container **cold** (create + attach + start + remove through the API)", "environment docker, `containers.warm` 0", func() error { return postEnv(cold.url, hello, "docker") }, 0, nil},
+		{"`podman --url <same service> run --rm … python3 -c` hello (container-per-run peer)", "same engine and image, same limits", peer, 0, nil},
+		{"`POST /execute` hello, container warm on **gVisor** (runsc)", "environment docker on a Podman service with runsc as its runtime", func() error { return postEnv(gvisor.url, hello, "docker") }, pause,
+			func() (err error) {
+				gvisor, err = startServer(ctx, bin, nil, strings.Replace(cfg(2, false), eng.Host, gv.Host, 1))
+				return err
+			}},
 	}
 	var rows []row
 	p50 := map[int]time.Duration{}
 	for i, m := range ms4 {
+		if m.setup != nil {
+			if err := m.setup(); err != nil {
+				return nil, err
+			}
+		}
 		for k := 0; k < 3; k++ { // page cache, pools, connections
 			if err := m.f(); err != nil {
 				return nil, fmt.Errorf("%s: %w", m.name, err)
