@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	containertypes "github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"github.com/runblock/runblock/internal/sandbox"
@@ -143,4 +144,40 @@ func (markWriter) Write(p []byte) (int, error) {
 		os.Stdout.WriteString("CHILD-RUNNING\n")
 	}
 	return len(p), nil
+}
+
+// TestSweepRemovesOnlyUntracked: the janitor's sweep removes a container of
+// this owner that no run holds (a failed removal, a crashed predecessor)
+// and leaves the warm ones alone.
+func TestSweepRemovesOnlyUntracked(t *testing.T) {
+	e := podmantest.Start(t)
+	owner := "sweep-" + time.Now().Format("150405.000000")
+	rt := newRuntime(t, e, container.Config{Owner: owner, Warm: 1, WarmLanguage: python})
+	waitFor(t, "a warm container", func() bool { return len(owned(t, e.Host, owner)) == 1 })
+	warm := owned(t, e.Host, owner)
+
+	api, err := client.New(client.WithHost(e.Host), client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer api.Close()
+	stray, err := api.ContainerCreate(context.Background(), client.ContainerCreateOptions{
+		Image:  e.Image,
+		Config: &containertypes.Config{Cmd: []string{"true"}, Labels: map[string]string{container.LabelOwner: owner}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Sweep(context.Background(), 0); err != nil {
+		t.Fatal(err)
+	}
+	left := owned(t, e.Host, owner)
+	if _, ok := left[stray.ID]; ok {
+		t.Fatalf("untracked container %s not removed", stray.ID)
+	}
+	for id := range warm {
+		if _, ok := left[id]; !ok {
+			t.Fatalf("warm container %s removed by the sweep", id)
+		}
+	}
 }
