@@ -119,6 +119,10 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 	c, err := r.start(ctx, req.Language, limits)
 	if err != nil {
 		<-r.slots
+		if ctx.Err() != nil {
+			// Stopped while the container was being set up.
+			return sandbox.Result{Status: sandbox.StatusCancelled, Stage: sandbox.StageRun, ExitCode: -1, Limits: limits}, nil
+		}
 		return sandbox.Result{}, err
 	}
 	return r.finish(ctx, c, files, nonce, req, limits)
@@ -228,8 +232,8 @@ func (r *Runtime) finish(ctx context.Context, c *running, files []byte, nonce st
 		go func() { r.remove(c.id); <-r.slots }()
 	}()
 	out := sandbox.NewOutputCap(limits.OutputChars)
-	stdout := out.Writer(req.Stdout)
-	trailer := newTrailerWriter(out.Writer(req.Stderr), nonce)
+	stdout, stderr := out.Writer(req.Stdout), out.Writer(req.Stderr)
+	trailer := newTrailerWriter(stderr, nonce)
 	c.out.set(stdout)
 	c.errOut.set(trailer)
 
@@ -268,6 +272,7 @@ func (r *Runtime) finish(ctx context.Context, c *running, files []byte, nonce st
 	}
 	stdout.Flush()
 	rep := trailer.finish()
+	stderr.Flush()
 	res := sandbox.Result{Stage: sandbox.StageRun, Limits: limits, WallTime: time.Since(start), Truncated: out.Truncated()}
 	if status != "" {
 		res.Status, res.ExitCode, res.Signal = status, -1, "SIGKILL"
