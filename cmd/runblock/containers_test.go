@@ -78,6 +78,32 @@ func TestDockerEnvironmentThroughTheEngine(t *testing.T) {
 		t.Fatalf("ros2 run: %d %v", resp.StatusCode, m)
 	}
 
+	// Live output, then interactive input, through the stream.
+	_, ch := openStream(t, context.Background(), ts.URL, `{"code":"import time\nfor i in range(3):\n    print(i, flush=True)\n    time.sleep(0.3)\nprint('hi', input('name? '))","environment":"docker"}`)
+	start := <-ch
+	id, _ := start.data["id"].(string)
+	var times []time.Time
+	var got strings.Builder
+	for ev := range ch {
+		if c, _ := ev.data["content"].(string); c != "" {
+			got.WriteString(c)
+			times = append(times, ev.at)
+		}
+		if strings.Contains(got.String(), "name? ") {
+			break
+		}
+	}
+	if len(times) < 3 || times[len(times)-1].Sub(times[0]) < 400*time.Millisecond {
+		t.Fatalf("output not live: %d events over %v (%q)", len(times), times, got.String())
+	}
+	if resp, m := postJSON(t, api+"/executions/"+id+"/stdin", `{"data":"Ada\n","eof":true}`); resp.StatusCode != 202 {
+		t.Fatalf("stdin: %d %v", resp.StatusCode, m)
+	}
+	waitForOutput(t, ch, "hi Ada")
+	if rest := collect(ch); len(rest) == 0 || rest[len(rest)-1].data["status"] != "success" {
+		t.Fatalf("streamed docker run: %v", rest)
+	}
+
 	e.Stop()
 	d = environment(t, ts.URL, "docker")
 	if d["available"] != false || !strings.Contains(fmt.Sprint(d["limitations"]), "Not available: ") {
