@@ -49,10 +49,11 @@ func environment(t *testing.T, url, id string) map[string]any {
 // answer 503.
 func TestDockerEnvironmentThroughTheEngine(t *testing.T) {
 	e := podmantest.Start(t)
+	owner := fmt.Sprintf("e2e-%d", time.Now().UnixNano())
 	cfg := fmt.Sprintf(`{"rate_limit": {"per_role": {"anonymous": 100000}},
-		"containers": {"engine": %q, "owner": "e2e-%d", "warm": 1, "environments": {"docker": {"name": "Python image", "image": %q,
+		"containers": {"engine": %q, "owner": %q, "warm": 1, "environments": {"docker": {"name": "Python image", "image": %q,
 			"languages": {"python": {"name": "python", "file_name": "main.py", "run": ["python3", "-u", "main.py"]}}}}}}`,
-		e.Host, time.Now().UnixNano(), e.Image)
+		e.Host, owner, e.Image)
 	ts := startServer(t, nil, "--config", writeConfig(t, cfg))
 	api := ts.URL + "/api/v1/code"
 
@@ -121,6 +122,21 @@ func TestDockerEnvironmentThroughTheEngine(t *testing.T) {
 	resp, m = postJSON(t, api+"/execute", `{"code":"print(2)"}`)
 	if resp.StatusCode != 200 || m["output"] != "2\n" {
 		t.Fatalf("server run: %d %v", resp.StatusCode, m)
+	}
+	// The warm container the engine took down with it is removed by the
+	// next start on a live engine.
+	ts.stop(t)
+	e2 := podmantest.Start(t)
+	if len(ownedContainers(t, e2.Host, owner+".docker")) == 0 {
+		t.Fatal("no container left when the engine went away: nothing to check")
+	}
+	rt, err := container.New(context.Background(), container.Config{Host: e2.Host, Image: e2.Image, Owner: owner + ".docker"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt.Close()
+	if left := ownedContainers(t, e2.Host, owner+".docker"); len(left) != 0 {
+		t.Fatalf("containers left after a start on a live engine: %v", left)
 	}
 }
 

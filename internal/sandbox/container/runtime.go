@@ -36,6 +36,9 @@ type Runtime struct {
 	warm   *warmPool
 	stop   context.CancelFunc
 	closed sync.WaitGroup
+	// removing counts removals running in the background, which Close
+	// waits for: a container left behind outlives its server.
+	removing sync.WaitGroup
 }
 
 var _ sandbox.Runtime = (*Runtime)(nil)
@@ -74,6 +77,7 @@ func (r *Runtime) Close() error {
 	if r.warm != nil {
 		r.warm.drain()
 	}
+	r.removing.Wait()
 	return r.api.Close()
 }
 
@@ -229,7 +233,7 @@ func (r *Runtime) spec(lang sandbox.Language, l sandbox.Limits, seccomp string) 
 func (r *Runtime) finish(ctx context.Context, c *running, files []byte, nonce string, req sandbox.Request, limits sandbox.Limits) (sandbox.Result, error) {
 	defer func() {
 		c.conn.Close()
-		go func() { r.remove(c.id); <-r.slots }()
+		r.removeLater(c.id)
 	}()
 	out := sandbox.NewOutputCap(limits.OutputChars)
 	stdout, stderr := out.Writer(req.Stdout), out.Writer(req.Stderr)
@@ -314,6 +318,17 @@ func (r *Runtime) kill(id string) {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
 	_, _ = r.api.ContainerKill(ctx, id, client.ContainerKillOptions{Signal: "KILL"})
+}
+
+// removeLater removes a container off the run's path and then frees its
+// slot.
+func (r *Runtime) removeLater(id string) {
+	r.removing.Add(1)
+	go func() {
+		defer r.removing.Done()
+		r.remove(id)
+		<-r.slots
+	}()
 }
 
 // remove deletes a container and everything in it.

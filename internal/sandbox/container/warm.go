@@ -43,7 +43,7 @@ func (p *warmPool) take(lang sandbox.Language, l sandbox.Limits) *running {
 			select {
 			case <-c.copied: // it ended while waiting: useless
 				c.conn.Close()
-				go func() { p.r.remove(c.id); <-p.r.slots }()
+				p.r.removeLater(c.id)
 				continue
 			default:
 				return c

@@ -77,7 +77,7 @@ func StartService(runtime string) (*Engine, error) {
 	sock := filepath.Join(dir, "api.sock")
 	oci := "runc"
 	if runtime == "gvisor" {
-		if oci, err = gvisorWrapper(dir); err != nil {
+		if oci, err = gvisorWrapper(); err != nil {
 			return nil, err
 		}
 	}
@@ -107,12 +107,18 @@ func StartService(runtime string) (*Engine, error) {
 // the host's network namespace unless told it has no network (Podman's
 // NetworkMode none gives it none of its own), so a wrapper adds
 // --network=none, as Docker's daemon.json runtimeArgs would.
-func gvisorWrapper(dir string) (string, error) {
+// Its path stays after the test: Podman records the runtime's path with
+// each container and can't remove one whose runtime is gone.
+func gvisorWrapper() (string, error) {
 	if _, err := os.Stat("/usr/bin/runsc"); err != nil {
 		return "", fmt.Errorf("gVisor not installed (scripts/setup.sh test installs runsc): %w", err)
 	}
-	wrapper := filepath.Join(dir, "runsc-nonet")
-	return wrapper, os.WriteFile(wrapper, []byte("#!/bin/sh\nexec /usr/bin/runsc --network=none \"$@\"\n"), 0o755)
+	wrapper := filepath.Join(os.TempDir(), "runblock-test-runsc-nonet")
+	tmp := fmt.Sprintf("%s.%d", wrapper, os.Getpid())
+	if err := os.WriteFile(tmp, []byte("#!/bin/sh\nexec /usr/bin/runsc --network=none \"$@\"\n"), 0o755); err != nil {
+		return "", err
+	}
+	return wrapper, os.Rename(tmp, wrapper)
 }
 
 // Stop ends the service (its containers stay: the runtime removes them).
