@@ -88,7 +88,8 @@ FUZZERS = \
 	./internal/content/:FuzzRenderLesson \
 	./internal/wasm/:FuzzParseDiagnostics \
 	./internal/exercise/:FuzzFrameFilter \
-	./internal/exercise/:FuzzParseTestsLesson
+	./internal/exercise/:FuzzParseTestsLesson \
+	./internal/sandbox/container/:FuzzTrailerWriter
 fuzz:
 	@set -e; for f in $(FUZZERS); do \
 		pkg=$${f%%:*}; name=$${f##*:}; \

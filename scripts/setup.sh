@@ -11,6 +11,12 @@ want+=(clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32 
 if [ "${1:-run}" = test ]; then
 	want+=(redis-server redis-tools postgresql postgresql-client)
 fi
+# Container runtime (issue 16): its tests start Podman's Docker-compatible
+# API service with runc (Debian's crun refuses cgroup v1 hybrid hosts), and
+# one with gVisor (runsc) as its default runtime.
+if [ "${1:-run}" = test ]; then
+	want+=(podman runc runsc)
+fi
 missing=()
 for p in "${want[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -43,6 +43,7 @@ type app struct {
 	lessons  *content.Library
 	registry *execute.Registry
 	wasm     *wasm.Env // nil: wasm.disabled
+	ctrs     []containerEnv
 	api      *httpapi.Server
 	closers  []func()
 
@@ -75,6 +76,13 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		a.exec.WithWasm(a.wasm)
 		a.closers = append(a.closers, func() { a.wasm.Runner.Close(context.Background()) })
 	}
+	if a.ctrs, err = openContainers(ctx, cfg, log); err != nil {
+		return nil, err
+	}
+	for _, c := range a.ctrs {
+		a.closers = append(a.closers, func() { c.rt.Close() })
+	}
+	a.exec.WithEnvironments(execEnvs(a.ctrs))
 	if err := a.openRedis(ctx); err != nil {
 		return nil, err
 	}
@@ -114,7 +122,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	if err != nil {
 		return nil, err
 	}
-	envs := catalog.New(a.rt, a.rt.Check, a.rt.Describe(), cfg.Languages, cfg.SandboxLimits()).WithBrowser(browser)
+	envs := catalog.New(a.rt, a.rt.Check, a.rt.Describe(), cfg.Languages, cfg.SandboxLimits()).WithBrowser(browser).WithContainers(catalogEnvs(a.ctrs))
 	if a.wasm != nil {
 		envs.WithWasm(a.wasm)
 	}
@@ -321,6 +329,7 @@ func (a *app) ready(ctx context.Context) ([]string, error) {
 			}
 		}
 	}
+	degraded = append(degraded, containersReady(ctx, a.ctrs)...)
 	return degraded, errors.Join(errs...)
 }
 

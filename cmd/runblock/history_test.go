@@ -447,6 +447,8 @@ var histLessons = []any{
 		"description": "Write functions that pass tests, some of them hidden, and get each exercise marked solved."},
 	map[string]any{"id": "webassembly", "title": "C and Rust in your browser", "blocks": 3.0,
 		"description": "Programs compiled to WebAssembly on the server and run on your own computer."},
+	map[string]any{"id": "ros2-pubsub", "title": "ROS 2: publisher and subscriber", "blocks": 1.0,
+		"description": "Two ROS 2 nodes talking over a topic, in one Python program (rclpy)."},
 }
 
 func TestContentAPI(t *testing.T) {

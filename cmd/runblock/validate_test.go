@@ -261,8 +261,8 @@ func TestEnvironmentsAPI(t *testing.T) {
 			}
 		}
 	}
-	if strings.Join(ids, ",") != "pyodide,server,docker,wasm" {
-		t.Fatalf("environments %q, want pyodide, server, docker, wasm", ids)
+	if strings.Join(ids, ",") != "pyodide,server,docker,ros2,wasm" {
+		t.Fatalf("environments %q, want pyodide, server, docker, ros2, wasm", ids)
 	}
 
 	server := envs["server"]
@@ -290,7 +290,12 @@ func TestEnvironmentsAPI(t *testing.T) {
 	_, statErr := fs.Stat(web.Dist, "dist/pyodide/pyodide-lock.json")
 	valExpect(t, "pyodide", envs["pyodide"], mustJSON(map[string]any{"location": "browser", "available": statErr == nil}))
 	valExpect(t, "wasm", envs["wasm"], `{"available":true,"location":"browser"}`)
-	for _, id := range []string{"pyodide", "server", "wasm"} {
+	// No ROS 2 image configured: listed, with what it needs.
+	valExpect(t, "ros2", envs["ros2"], `{"available":false,"location":"server"}`)
+	if l := mustJSON(envs["ros2"]["limitations"]); !strings.Contains(l, "Needs the ros2 image") {
+		t.Errorf("ros2 limitations: %s", l)
+	}
+	for _, id := range []string{"pyodide", "server", "ros2", "wasm"} {
 		if _, ok := envs[id]["alias_of"]; ok {
 			t.Errorf("%s has alias_of: %v", id, envs[id])
 		}

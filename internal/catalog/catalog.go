@@ -54,6 +54,9 @@ type Catalog struct {
 	report   sandbox.Report
 	reportAt time.Time
 	now      func() time.Time
+
+	containers []ContainerEnv
+	cfacts     map[string]*containerFacts
 }
 
 type facts struct {
@@ -96,10 +99,18 @@ func (c *Catalog) Environments(ctx context.Context) []Environment {
 		c.report, c.reportAt = c.check(ctx), now
 	}
 	server := c.server(c.facts, c.report.Strong)
+	real, others := c.containerEnvs(ctx, now)
 	docker := server
 	docker.ID, docker.Name, docker.AliasOf = "docker", "Docker (alias of the server sandbox)", "server"
 	docker.Limitations = append(slices.Clone(server.Limitations), "No Docker engine is used: \"docker\" is accepted for compatibility and runs in the same bubblewrap sandbox as \"server\".")
-	return []Environment{pyodide(c.browser), server, docker, c.wasmEnv(ctx)}
+	if real != nil {
+		docker = *real
+	}
+	out := append([]Environment{pyodide(c.browser), server, docker}, others...)
+	if !hasEnv(c.containers, "ros2") {
+		out = append(out, missingROS2())
+	}
+	return append(out, c.wasmEnv(ctx))
 }
 
 func (c *Catalog) server(f *facts, available bool) Environment {

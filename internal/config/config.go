@@ -171,6 +171,7 @@ type Config struct {
 	Validation Validation `json:"validation"`
 	Browser    Browser    `json:"browser"`
 	Wasm       Wasm       `json:"wasm"`
+	Containers Containers `json:"containers"`
 
 	notes []string // deprecations met while parsing; see Notes
 }
@@ -406,6 +407,7 @@ func (c *Config) Validate() error {
 	if c.Store.Retention.Duration < 0 {
 		bad("store.retention", "must not be negative")
 	}
+	c.validateContainers(bad)
 	for name, lang := range c.Languages {
 		if lang.FileName == "" {
 			bad("languages."+name+".file_name", "must not be empty")

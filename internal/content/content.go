@@ -20,6 +20,10 @@ const (
 	// EnvWasm compiles C, C++ or Rust to WebAssembly and runs it in the
 	// browser (or the server's wazero when the browser can't).
 	EnvWasm = "wasm"
+	// Container images (containers.environments): the seed's docker, and
+	// ROS 2 lessons' ros2.
+	EnvDocker = "docker"
+	EnvROS2   = "ros2"
 )
 
 // Limits on what one lesson may contain.

@@ -150,9 +150,9 @@ func parseBlock(infoStr string, line int, report func(string)) (Block, bool) {
 		return Block{}, false
 	}
 	switch b.Environment {
-	case EnvAuto, EnvPyodide, EnvServer, EnvWasm:
+	case EnvAuto, EnvPyodide, EnvServer, EnvWasm, EnvDocker, EnvROS2:
 	default:
-		report(fmt.Sprintf("unknown env %q (want auto, pyodide, server or wasm); block skipped", b.Environment))
+		report(fmt.Sprintf("unknown env %q (want auto, pyodide, server, wasm, docker or ros2); block skipped", b.Environment))
 		return Block{}, false
 	}
 	return b, true

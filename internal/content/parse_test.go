@@ -86,21 +86,21 @@ func TestParseLessonTitle(t *testing.T) {
 
 func TestParseLessonProblems(t *testing.T) {
 	src := strings.Join([]string{
-		"---",                                  // 1
-		"title: Broken",                        // 2
-		"this line has no colon",               // 3
-		"order: first",                         // 4
-		"---",                                  // 5
-		"```python {runnable}",                 // 6 no id
-		"```",                                  // 7
-		"```python {runnable id=a}",            // 8
-		"print(1)",                             // 9
-		"```",                                  // 10
-		"```python {runnable id=a}",            // 11 duplicate
-		"print(2)",                             // 12
-		"```",                                  // 13
-		"```python {runnable id=b env=docker}", // 14 unknown env
-		"```",                                  // 15
+		"---",                                 // 1
+		"title: Broken",                       // 2
+		"this line has no colon",              // 3
+		"order: first",                        // 4
+		"---",                                 // 5
+		"```python {runnable}",                // 6 no id
+		"```",                                 // 7
+		"```python {runnable id=a}",           // 8
+		"print(1)",                            // 9
+		"```",                                 // 10
+		"```python {runnable id=a}",           // 11 duplicate
+		"print(2)",                            // 12
+		"```",                                 // 13
+		"```python {runnable id=b env=cloud}", // 14 unknown env
+		"```",                                 // 15
 		"```python {runnable id=c timeout=soon colour=red}", // 16 loads, two warnings
 		"print(3)",                        // 17
 		"```",                             // 18

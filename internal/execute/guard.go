@@ -43,8 +43,12 @@ func (s *Service) runSandbox(ctx context.Context, p Prepared, h Harness, req san
 			return sandbox.Result{}, err
 		}
 	}
+	rt := s.rt
+	if p.runtime != nil {
+		rt = p.runtime
+	}
 	if name == "" {
-		return s.rt.Run(ctx, req)
+		return rt.Run(ctx, req)
 	}
 	if h == nil {
 		if req, err = guarded(req, name, script); err != nil {
@@ -53,7 +57,7 @@ func (s *Service) runSandbox(ctx context.Context, p Prepared, h Harness, req san
 	}
 	tail := &stderrTail{w: req.Stderr}
 	req.Stderr = tail
-	res, err := s.rt.Run(ctx, req)
+	res, err := rt.Run(ctx, req)
 	if err == nil && res.Status == sandbox.StatusError && res.Stage != sandbox.StageCompile &&
 		res.ExitCode == validate.GuardExitCode && tail.refused() {
 		// Like a run refused before it started, a rejected run has no
@@ -108,7 +112,8 @@ func (s *Service) Prewarm() error {
 }
 
 func (s *Service) guard(p Prepared) (string, []byte, error) {
-	if p.Language != "python" {
+	// Container environments have no policy (see policyRequest).
+	if p.Language != "python" || p.runtime != nil {
 		return "", nil, nil
 	}
 	g, ok := s.val.(guardSource)

@@ -44,6 +44,12 @@ func (s *Service) policyRequest(p Prepared, interactive bool) (validate.Request,
 	if s.val == nil || p.Language != "python" {
 		return validate.Request{}, false
 	}
+	// An image's Python has its own modules (rclpy...) that the policy,
+	// written for the server's Python, would refuse; the container is the
+	// boundary there, as the sandbox is here.
+	if p.runtime != nil {
+		return validate.Request{}, false
+	}
 	return validate.Request{Code: p.Code, Language: p.Language, Policy: s.policy, HasStdin: interactive || p.Stdin != nil}, true
 }
 

@@ -39,6 +39,8 @@ type Prepared struct {
 	Lang     sandbox.Language
 	Limits   sandbox.Limits
 	Warnings []string
+	// runtime runs it when its environment has its own (WithEnvironments).
+	runtime sandbox.Runtime
 }
 
 func (s *Service) prepare(req Request) (Prepared, error) {
@@ -47,6 +49,11 @@ func (s *Service) prepare(req Request) (Prepared, error) {
 		p.Language = "python"
 	}
 	p.Language = strings.ToLower(p.Language)
+	if routed, err := s.containerEnv(&p); err != nil {
+		return p, err
+	} else if routed {
+		return s.prepareCommon(p)
+	}
 	lang, ok := s.langs[p.Language]
 	if strings.EqualFold(p.Environment, EnvWasm) {
 		// wasm has its own toolchains: its languages need not run natively.
@@ -71,8 +78,13 @@ func (s *Service) prepare(req Request) (Prepared, error) {
 		p.Environment = EnvServer
 		p.Warnings = append(p.Warnings, "pyodide runs in the learner's browser; this request ran in the server's Python sandbox instead")
 	default:
-		return p, apperr.New(apperr.Invalid, "unknown_environment", "unknown environment %q (valid: server, docker, pyodide, wasm)", req.Environment)
+		return p, apperr.New(apperr.Invalid, "unknown_environment", "unknown environment %q (valid: %s)", req.Environment, strings.Join(s.EnvironmentNames(), ", "))
 	}
+	return s.prepareCommon(p)
+}
+
+// prepareCommon checks what every environment checks alike.
+func (s *Service) prepareCommon(p Prepared) (Prepared, error) {
 	if len(p.Code) > s.cfg.MaxCodeBytes {
 		return p, apperr.New(apperr.TooLarge, "code_too_large", "code is %d bytes; the limit is %d", len(p.Code), s.cfg.MaxCodeBytes)
 	}
@@ -109,6 +121,22 @@ func CheckCodeText(code string) error {
 		return apperr.New(apperr.Invalid, "invalid_encoding", "code must not contain NUL bytes")
 	}
 	return nil
+}
+
+// EnvironmentNames lists the environments a request may name.
+func (s *Service) EnvironmentNames() []string {
+	var extra []string
+	for n := range s.envs {
+		if n != EnvDocker {
+			extra = append(extra, n)
+		}
+	}
+	slices.Sort(extra)
+	names := []string{EnvServer, EnvDocker, EnvPyodide}
+	if s.wasm != nil {
+		names = append(names, EnvWasm)
+	}
+	return append(names, extra...)
 }
 
 // LanguageNames lists the configured languages, sorted.

@@ -51,6 +51,7 @@ type Service struct {
 	door   *frontdoor.FrontDoor
 	reg    *Registry // nil: runs are not registered for input and Stop
 	wasm   WasmEnv   // nil: no wasm environment
+	envs   map[string]Env
 	log    *slog.Logger
 	now    func() time.Time
 }
@@ -229,6 +230,11 @@ func (s *Service) Run(ctx context.Context, who Caller, req Request, rio IO) (Out
 	if err != nil {
 		if errors.Is(err, sandbox.ErrBusy) {
 			return o, apperr.New(apperr.Busy, "busy", "no sandbox free")
+		}
+		if errors.Is(err, sandbox.ErrUnavailable) {
+			e := apperr.New(apperr.Busy, "environment_unavailable", "environment %s is unavailable: %v", p.Environment, err)
+			e.RetryAfter = 10 * time.Second
+			return o, e
 		}
 		var ae *apperr.Error
 		if errors.As(err, &ae) {

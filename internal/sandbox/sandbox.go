@@ -154,3 +154,7 @@ type CheckResult struct {
 
 // ErrBusy is returned when a runtime has no free slot and must not queue.
 var ErrBusy = errors.New("sandbox: no free slot")
+
+// ErrUnavailable wraps failures to reach what a runtime depends on (a
+// container engine that is down): the caller answers 503, not 500.
+var ErrUnavailable = errors.New("sandbox: runtime unavailable")

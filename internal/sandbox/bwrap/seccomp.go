@@ -117,3 +117,10 @@ func seccompProgram() ([]byte, error) {
 	}
 	return buf.Bytes(), nil
 }
+
+// SyscallPolicy is the allowlist and the socket families, for runtimes
+// that express the same filter in their own format (the container runtime
+// hands it to the engine as a seccomp profile).
+func SyscallPolicy() (allowed []string, families []uint64) {
+	return append([]string(nil), allowedSyscalls...), append([]uint64(nil), socketFamilies...)
+}

@@ -21,6 +21,7 @@ describe('page runner setup', () => {
     expect(wantsBrowser([{ language: 'python', environment: 'auto' }])).toBe(true)
     expect(wantsBrowser([{ language: 'python', environment: 'pyodide' }])).toBe(true)
     expect(wantsBrowser([{ language: 'python', environment: 'server' }, { language: 'c', environment: 'auto' }])).toBe(false)
+    expect(wantsBrowser([{ language: 'python', environment: 'docker' }, { language: 'python', environment: 'ros2' }])).toBe(false)
     expect(wantsBrowser([])).toBe(false)
   })
 })

@@ -69,7 +69,10 @@ export function createPageRunner(): PageRunnerParts {
 
 /** Blocks that may run in the browser; a lesson without any never loads Python. */
 export function wantsBrowser(blocks: Array<{ language: string; environment?: string }>): boolean {
-  return blocks.some((b) => b.language.toLowerCase() === 'python' && b.environment !== 'server' && b.environment !== 'docker')
+  return blocks.some((b) => {
+    const env = (b.environment ?? 'auto').toLowerCase()
+    return b.language.toLowerCase() === 'python' && (env === 'auto' || env === 'pyodide')
+  })
 }
 
 /**
