@@ -21,7 +21,9 @@ var etcShown = []string{"ld.so.cache", "alternatives", "localtime", "fonts", "ma
 // pthDirs hold Python's site .pth files. Each is code that site runs at
 // every interpreter start (Debian's setuptools shim alone imports
 // _distutils_hack, ~4 ms), for nothing a lesson uses; sandboxes don't see
-// them. Packages that need one to import are not installed by Debian.
+// them. Namespace packages' *-nspkg.pth files stay: without matplotlib's,
+// mpl_toolkits/__init__.py imports pkg_resources, which costs far more and
+// lists every sys.path directory.
 var pthDirs = []string{"/usr/lib/python3/dist-packages", "/usr/lib/python3.11/dist-packages"}
 
 // viewLayers are the read-only layers put over the host's directories in
@@ -64,6 +66,9 @@ func buildLayers(dir string) (viewLayers, error) {
 	for _, d := range pthDirs {
 		pths, _ := filepath.Glob(filepath.Join(d, "*.pth"))
 		for _, p := range pths {
+			if strings.HasSuffix(p, "-nspkg.pth") {
+				continue
+			}
 			wo := filepath.Join(hide, strings.TrimPrefix(p, "/usr"))
 			if err := os.MkdirAll(filepath.Dir(wo), 0o755); err != nil {
 				return viewLayers{}, err
