@@ -28,7 +28,8 @@ describe('ROS 2 lesson without a ROS 2 image', () => {
       await b.run.click()
       await b.root.getByText(/needs the ros2 image/).first().waitFor({ timeout: 15_000 })
       // Shown at once: a long Retry-After is not waited for.
-      assert.doesNotMatch(await b.root.textContent(), /retrying/i)
+      assert.doesNotMatch(await b.root.textContent(), /retrying|server busy/i)
+      await b.root.locator('.rb-badge-unavailable').first().waitFor()
       await b.root.scrollIntoViewIfNeeded()
       await page.screenshot({ path: screenshotPath(`ros2-missing-${width}.png`), fullPage: false })
       await page.close()

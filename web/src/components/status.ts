@@ -13,6 +13,7 @@ const labels: Record<RunStatus, string> = {
   rejected: 'rejected',
   rate_limited: 'rate limited',
   busy: 'server busy',
+  unavailable: 'unavailable',
   network_error: 'connection lost',
   failed: 'failed',
 }

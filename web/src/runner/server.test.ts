@@ -194,6 +194,14 @@ describe('ServerRunner', () => {
     expect(sleeps).toEqual([])
   })
 
+  it('reports an environment the server lacks at once, without retrying', async () => {
+    const { srv, runner, sleeps } = setup()
+    srv.answerJSON(503, { error: 'environment ros2 needs the ros2 image', code: 'environment_unavailable' }, { 'Retry-After': '10' })
+    const r = await runner.run({ code: 'x', language: 'python' }).done
+    expect(r).toMatchObject({ status: 'unavailable', message: 'environment ros2 needs the ros2 image' })
+    expect(sleeps).toEqual([])
+  })
+
   it('reports a policy rejection and other refusals with the server\'s message', async () => {
     const { srv, runner } = setup()
     srv.answerJSON(422, { error: 'Security violation: import os is not allowed', code: 'policy_violation' })

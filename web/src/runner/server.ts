@@ -125,11 +125,15 @@ class ServerRun extends BaseHandle {
       if (res.ok) return this.readStream(res)
 
       const retryAfter = retryAfterSeconds(res.headers)
-      const msg = await errorMessage(res)
+      const { msg, code } = await errorBody(res)
       if (res.status === 429) {
         const wait = retryAfter ?? 60
         this.quota.block(wait)
         return emptyResult('rate_limited', { message: msg ?? 'Too many runs.', retryAfter: wait })
+      }
+      if (res.status === 503 && code === 'environment_unavailable') {
+        // Not a matter of waiting: this server lacks what the block needs.
+        return emptyResult('unavailable', { message: msg ?? 'This environment is not available on this server.' })
       }
       if (res.status === 503) {
         const wait = retryAfter ?? 1
@@ -306,7 +310,7 @@ class ServerRun extends BaseHandle {
       credentials: 'same-origin',
     })
     if (!res.ok) {
-      throw new Error((await errorMessage(res)) ?? `HTTP ${res.status}`)
+      throw new Error((await errorBody(res)).msg ?? `HTTP ${res.status}`)
     }
   }
 }
@@ -320,12 +324,12 @@ function retryAfterSeconds(h: Headers): number | null {
   return Number.isNaN(t) ? null : Math.max(0, Math.ceil((t - Date.now()) / 1000))
 }
 
-async function errorMessage(res: Response): Promise<string | null> {
+async function errorBody(res: Response): Promise<{ msg: string | null; code: string | null }> {
   try {
     const j = await res.json()
-    return typeof j?.error === 'string' ? j.error : null
+    return { msg: typeof j?.error === 'string' ? j.error : null, code: typeof j?.code === 'string' ? j.code : null }
   } catch {
-    return null
+    return { msg: null, code: null }
   }
 }
 

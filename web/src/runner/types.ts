@@ -24,6 +24,7 @@ export type FinalStatus =
   | 'rejected'
   | 'rate_limited'
   | 'busy'
+  | 'unavailable'
   | 'network_error'
   | 'failed'
 
