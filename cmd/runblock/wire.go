@@ -49,7 +49,7 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 	// Python runs start on sandboxes set up ahead: one per admission slot
 	// (a burst of that many starts warm) and one per library flavour.
 	err = fd.EnableRunPool(frontdoor.RunPoolOptions{
-		Languages: []string{"python"}, Budget: runWarm, PlainSize: cfg.Concurrency(), LibSize: 1,
+		Languages: cfg.Languages.WarmNames("python"), Budget: runWarm, PlainSize: cfg.Concurrency(), LibSize: 1,
 		Wrappers: []string{validate.GuardFileName, validate.GuardFileName + "c"},
 	})
 	if err != nil {
@@ -74,7 +74,7 @@ func newExecService(rt *frontdoor.FrontDoor, cfg config.Config, log *slog.Logger
 			limits[auth.Role(role)] = ratelimit.Limit{Rate: n, Period: cfg.RateLimit.Period.Duration}
 		}
 	}
-	return execute.New(rt, cfg.Languages, execute.Config{
+	return execute.New(rt, cfg.Languages.Runnable(), execute.Config{
 		RateLimits:    limits,
 		FailOpen:      cfg.RateLimit.FailOpen,
 		Limits:        cfg.SandboxLimits(),

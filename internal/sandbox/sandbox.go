@@ -75,6 +75,12 @@ type Language struct {
 	// CompileLimits override Limits for the compile step (compilers need more
 	// memory and time than the programs they build).
 	CompileLimits Limits `json:"compile_limits,omitempty"`
+	// Env is set for both steps, after (and so over) the runtime's own
+	// PATH, HOME, TMPDIR and LANG.
+	Env map[string]string `json:"env,omitempty"`
+	// ReadOnlyPaths are host paths under /etc the toolchain reads (the
+	// JVM's configuration, Python's site files); /usr is always there.
+	ReadOnlyPaths []string `json:"read_only_paths,omitempty"`
 }
 
 // File is one file placed in /box before the program starts.

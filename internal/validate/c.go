@@ -4,29 +4,42 @@ import (
 	"cmp"
 	"context"
 	"fmt"
-	"regexp"
 	"slices"
-	"strconv"
-	"strings"
-	"unicode/utf8"
 
+	"github.com/runblock/runblock/internal/lang"
 	"github.com/runblock/runblock/internal/sandbox"
 )
 
-// c checks syntax with the compiler's syntax-only mode; there are no policy
-// checks for C (see Policy). gcc exits 1 when it found errors and 0 when it
-// found none; anything else, or 1 without an error in main.c, is the
-// compiler failing rather than the code.
-func (v *Validator) c(ctx context.Context, req Request, policy Policy) (Result, error) {
-	lang := sandbox.Language{Name: "c-validate", FileName: "main.c", Run: v.cArgv}
-	out, err := v.run(ctx, lang, sandbox.File{Name: "main.c", Content: []byte(req.Code)}, nil)
+// tool checks syntax with the language's own checker (gcc -fsyntax-only,
+// node --check, tsc --noEmit...); there are no policy checks for these
+// languages (see Policy). A checker that exits 0 found nothing; one that
+// exits otherwise must have named an error in the checked file, or it is
+// the checker failing rather than the code.
+func (v *Validator) tool(ctx context.Context, req Request, policy Policy, d lang.Descriptor) (Result, error) {
+	chk := d.Check
+	file := chk.CheckFile(d)
+	run := sandbox.Language{Name: d.Name + "-validate", FileName: file, Run: chk.Argv, Env: d.Env, ReadOnlyPaths: d.ReadOnlyPaths}
+	limits := chk.Limits.Merge(v.limits)
+	out, err := v.runWith(ctx, run, sandbox.File{Name: file, Content: []byte(req.Code)}, nil, limits)
 	if err != nil {
 		return Result{}, err
 	}
-	errs, warns := parseGCCDiagnostics(out.stderr.String(), req.Code)
+	diags, err := chk.Parse(out.stdout.String()+"\n"+out.stderr.String(), file, req.Code)
+	if err != nil {
+		return Result{}, fmt.Errorf("%w: %s: %v", ErrCheckerFailed, d.Name, err)
+	}
+	var errs, warns []issue
+	for _, dg := range diags {
+		i := issue{Line: dg.Line, Column: dg.Col, Message: dg.Msg, Kind: dg.Severity}
+		if dg.Severity == "warning" {
+			warns = append(warns, i)
+		} else {
+			errs = append(errs, i)
+		}
+	}
 	exit := out.result.ExitCode
-	if exit < 0 || exit > 1 || (exit == 1 && len(errs) == 0) {
-		return Result{}, fmt.Errorf("%w: %s exited with code %d%s", ErrCheckerFailed, v.cArgv[0], exit, out.stderrTail())
+	if exit < 0 || (exit != 0 && len(errs) == 0) {
+		return Result{}, fmt.Errorf("%w: %s exited with code %d%s", ErrCheckerFailed, chk.Argv[0], exit, out.stderrTail())
 	}
 	// gcc reports some warnings (unused variables) in reverse order.
 	byPosition := func(a, b issue) int { return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Column, b.Column)) }
@@ -46,45 +59,19 @@ func (v *Validator) c(ctx context.Context, req Request, policy Policy) (Result, 
 	return res, nil
 }
 
-// gcc and clang both print "file:line:col: kind: message"; the column is
-// optional (-fno-show-column).
-var diagnostic = regexp.MustCompile(`^(.+?):(\d+):(?:(\d+):)? (fatal error|error|warning): (.*)$`)
-
-// parseGCCDiagnostics reads diagnostics about main.c (lines about headers or
-// the command line have no place in the learner's editor). Columns arrive as
-// bytes (-fdiagnostics-column-unit=byte) and leave as characters.
+// parseGCCDiagnostics reads gcc's diagnostics about main.c, as the C
+// descriptor's checker does (the fuzz target's entry point).
 func parseGCCDiagnostics(stderr, source string) (errs, warns []issue) {
-	lines := strings.Split(source, "\n")
-	for _, text := range strings.Split(stderr, "\n") {
-		m := diagnostic.FindStringSubmatch(strings.TrimRight(text, "\r"))
-		if m == nil || (m[1] != "main.c" && m[1] != "./main.c") {
-			continue
-		}
-		line, err := strconv.Atoi(m[2])
-		if err != nil {
-			continue
-		}
-		col := 0
-		if m[3] != "" {
-			if col, err = strconv.Atoi(m[3]); err != nil {
-				continue
-			}
-		}
-		i := issue{Line: line, Column: charColumn(lines, line, col), Message: m[5], Kind: m[4]}
-		if m[4] == "warning" {
+	chk := lang.Checker{Format: "gcc", ByteColumns: true}
+	diags, _ := chk.Parse(stderr, "main.c", source)
+	for _, d := range diags {
+		kind := d.Severity
+		i := issue{Line: d.Line, Column: d.Col, Message: d.Msg, Kind: kind}
+		if kind == "warning" {
 			warns = append(warns, i)
 		} else {
 			errs = append(errs, i)
 		}
 	}
 	return errs, warns
-}
-
-func charColumn(lines []string, line, byteCol int) int {
-	if line < 1 || line > len(lines) || byteCol < 1 {
-		return byteCol
-	}
-	text := lines[line-1]
-	n := min(byteCol-1, len(text))
-	return utf8.RuneCountInString(text[:n]) + 1 + (byteCol - 1 - n)
 }

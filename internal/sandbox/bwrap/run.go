@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/runblock/runblock/internal/sandbox"
@@ -43,7 +45,7 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 	if len(lang.Compile) > 0 {
 		climits := lang.CompileLimits.Merge(limits)
 		res, err := r.stage(ctx, stageSpec{
-			id: id + "-c", uid: uid, dir: dir, argv: lang.Compile, writable: true,
+			id: id + "-c", uid: uid, dir: dir, argv: lang.Compile, env: lang.Env, roPaths: lang.ReadOnlyPaths, writable: true,
 			limits: climits, stdout: stdout, stderr: stderr, out: out,
 		})
 		if err != nil {
@@ -66,7 +68,7 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 	}
 	defer fig.Close()
 	res, err := r.stage(ctx, stageSpec{
-		id: id + "-r", uid: uid, dir: dir, argv: lang.Run, stdin: req.Stdin,
+		id: id + "-r", uid: uid, dir: dir, argv: lang.Run, env: lang.Env, roPaths: lang.ReadOnlyPaths, stdin: req.Stdin,
 		limits: limits, stdout: stdout, stderr: stderr, out: out, fig: fig,
 	})
 	if err != nil {
@@ -127,8 +129,9 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--symlink", "usr/lib", "/lib",
 		"--symlink", "usr/lib64", "/lib64",
 	}
-	// A few read-only files that libraries look up; nothing else of /etc.
-	for _, p := range []string{"/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime", "/etc/fonts", "/etc/matplotlibrc", "/etc/python3", "/etc/python3.11"} {
+	// A few read-only files that libraries look up, and those the
+	// language names; nothing else of /etc.
+	for _, p := range append([]string{"/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime"}, s.roPaths...) {
 		a = append(a, "--ro-bind-try", r.views.of(s.uid, p), p)
 	}
 	a = append(a,
@@ -154,11 +157,10 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--setenv", "HOME", "/tmp",
 		"--setenv", "TMPDIR", "/tmp",
 		"--setenv", "LANG", "C.UTF-8",
-		"--setenv", "PYTHONUNBUFFERED", "1",
-		"--setenv", "PYTHONDONTWRITEBYTECODE", "1",
-		"--setenv", "MPLBACKEND", "Agg",
-		"--setenv", "MPLCONFIGDIR", "/tmp",
 	)
+	for _, k := range slices.Sorted(maps.Keys(s.env)) {
+		a = append(a, "--setenv", k, s.env[k])
+	}
 	a = append(a, figureEnv(s)...)
 	a = append(a,
 		"--seccomp", "3",
