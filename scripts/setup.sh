@@ -5,6 +5,10 @@
 #                           Chromium for the page's end-to-end tests)
 set -euo pipefail
 want=(bubblewrap util-linux python3 python3-numpy python3-pandas python3-matplotlib gcc libc6-dev)
+# Languages (issue 14): the built-in languages' toolchains, all Debian's
+# (internal/lang/builtin.json names their paths: /usr/lib/go-1.19, not a
+# /usr/local Go; /usr/bin/rustc, not ~/.cargo).
+want+=(g++ openjdk-17-jdk-headless golang-go rustc node-typescript sqlite3)
 if [ "${1:-run}" = test ]; then
 	want+=(redis-server redis-tools postgresql postgresql-client)
 fi
