@@ -9,7 +9,9 @@ import (
 	"github.com/runblock/runblock/internal/config"
 	"github.com/runblock/runblock/internal/execute"
 	"github.com/runblock/runblock/internal/ratelimit"
+	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/bwrap"
+	"github.com/runblock/runblock/internal/sandbox/compilecache"
 	"github.com/runblock/runblock/internal/sandbox/frontdoor"
 	"github.com/runblock/runblock/internal/validate"
 )
@@ -74,7 +76,7 @@ func newExecService(rt *frontdoor.FrontDoor, cfg config.Config, log *slog.Logger
 			limits[auth.Role(role)] = ratelimit.Limit{Rate: n, Period: cfg.RateLimit.Period.Duration}
 		}
 	}
-	return execute.New(rt, cfg.Languages.Runnable(), execute.Config{
+	svc, err := execute.New(rt, cfg.Languages.Runnable(), execute.Config{
 		RateLimits:    limits,
 		FailOpen:      cfg.RateLimit.FailOpen,
 		Limits:        cfg.SandboxLimits(),
@@ -86,4 +88,10 @@ func newExecService(rt *frontdoor.FrontDoor, cfg config.Config, log *slog.Logger
 		QueueWait:     cfg.QueueWait.Duration,
 		CheckFactor:   cfg.RateLimit.CheckMultiplier,
 	}, log)
+	if err != nil || cfg.CompileCacheMB == 0 {
+		return svc, err
+	}
+	return svc.WithRuntimeWrapper(func(next sandbox.Runtime) sandbox.Runtime {
+		return compilecache.New(next, int64(cfg.CompileCacheMB)<<20)
+	}), nil
 }

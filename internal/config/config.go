@@ -135,22 +135,25 @@ type Browser struct {
 
 // Config is everything `runblock serve` needs.
 type Config struct {
-	Addr            string    `json:"addr"`
-	DataDir         string    `json:"data_dir"`
-	LogLevel        string    `json:"log_level"`
-	LogFormat       string    `json:"log_format"` // text or json
-	Sandbox         Sandbox   `json:"sandbox"`
-	Limits          Limits    `json:"limits"`
-	MaxConcurrent   int       `json:"max_concurrent"` // runs executing at once; 0: sized from the machine (see Concurrency)
-	MaxQueue        int       `json:"max_queue"`      // runs waiting for a slot; beyond → 503
-	QueueWait       Duration  `json:"queue_wait"`     // longest wait for a slot
-	MaxCodeBytes    int       `json:"max_code_bytes"`
-	MaxStdinBytes   int       `json:"max_stdin_bytes"`
-	ShutdownTimeout Duration  `json:"shutdown_timeout"`
-	Languages       lang.Set  `json:"languages"`
-	Auth            Auth      `json:"auth"`
-	RateLimit       RateLimit `json:"rate_limit"`
-	CORS            CORS      `json:"cors"`
+	Addr            string   `json:"addr"`
+	DataDir         string   `json:"data_dir"`
+	LogLevel        string   `json:"log_level"`
+	LogFormat       string   `json:"log_format"` // text or json
+	Sandbox         Sandbox  `json:"sandbox"`
+	Limits          Limits   `json:"limits"`
+	MaxConcurrent   int      `json:"max_concurrent"` // runs executing at once; 0: sized from the machine (see Concurrency)
+	MaxQueue        int      `json:"max_queue"`      // runs waiting for a slot; beyond → 503
+	QueueWait       Duration `json:"queue_wait"`     // longest wait for a slot
+	MaxCodeBytes    int      `json:"max_code_bytes"`
+	MaxStdinBytes   int      `json:"max_stdin_bytes"`
+	ShutdownTimeout Duration `json:"shutdown_timeout"`
+	Languages       lang.Set `json:"languages"`
+	// CompileCacheMB bounds the compile cache (compiled programs kept in
+	// memory by compiler, flags and source); 0 turns it off.
+	CompileCacheMB int       `json:"compile_cache_mb"`
+	Auth           Auth      `json:"auth"`
+	RateLimit      RateLimit `json:"rate_limit"`
+	CORS           CORS      `json:"cors"`
 
 	// Fairness in the queue, per user: runs holding a slot and runs
 	// waiting; a new run past the waiting ones replaces the oldest waiting.
@@ -193,6 +196,7 @@ func Default() Config {
 		MaxStdinBytes:   64 << 10,
 		ShutdownTimeout: Duration{10 * time.Second},
 		Languages:       lang.Builtins(),
+		CompileCacheMB:  128,
 		ContentDir:      "content",
 		Store:           Store{Retention: Duration{90 * 24 * time.Hour}},
 		Validation:      Validation{ExecutePolicy: "teaching", DefaultPolicy: "teaching"},
@@ -382,6 +386,9 @@ func (c *Config) Validate() error {
 	}
 	if c.Store.Retention.Duration < 0 {
 		bad("store.retention", "must not be negative")
+	}
+	if c.CompileCacheMB < 0 || c.CompileCacheMB > 64<<10 {
+		bad("compile_cache_mb", "must be from 0 (off) to 65536")
 	}
 	if err := c.Languages.Validate(); err != nil {
 		errs = append(errs, err)

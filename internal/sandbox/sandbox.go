@@ -87,6 +87,9 @@ type Language struct {
 type File struct {
 	Name    string
 	Content []byte
+	// Executable files are placed with the execute bit (a compiled program
+	// taken from a compile cache).
+	Executable bool
 }
 
 // Request is one run. Stdout and Stderr receive output as the program writes
@@ -102,7 +105,16 @@ type Request struct {
 	// Images, when set, opens the figure channel for the program (Python's
 	// matplotlib backend, see sandbox/figure): its figures arrive here.
 	Images ImageSink
+	// Compiled, when set, receives the files a successful compile step
+	// added to the run's directory (up to MaxArtifactBytes in all; none
+	// when there are more), before the program runs: a compile cache keeps
+	// them (see sandbox/compilecache).
+	Compiled func(artifacts []File)
 }
+
+// MaxArtifactBytes bounds what a compile step's artifacts may total to be
+// handed to Request.Compiled.
+const MaxArtifactBytes = 64 << 20
 
 // Stage names the step a result belongs to.
 type Stage string

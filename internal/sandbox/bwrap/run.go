@@ -61,6 +61,9 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 			total.Truncated = out.Truncated()
 			return total, nil
 		}
+		if req.Compiled != nil {
+			req.Compiled(artifacts(dir, lang, req.Files))
+		}
 	}
 	fig, err := r.openFigures(req.Images, limits)
 	if err != nil {
@@ -102,7 +105,11 @@ func (r *Runtime) prepareDir(dir string, uid int, lang sandbox.Language, files [
 			return fmt.Errorf("bwrap: bad file name %q", name)
 		}
 		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, f.Content, 0o600); err != nil {
+		mode := os.FileMode(0o600)
+		if f.Executable {
+			mode = 0o700
+		}
+		if err := os.WriteFile(p, f.Content, mode); err != nil {
 			return fmt.Errorf("bwrap: write %s: %w", name, err)
 		}
 		if err := os.Chown(p, uid, uid); err != nil {
@@ -168,4 +175,40 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--block-fd", "5",
 	)
 	return a
+}
+
+// artifacts reads the files the compile step added to dir (nothing when
+// they are not all plain files or total more than MaxArtifactBytes).
+func artifacts(dir string, lang sandbox.Language, files []sandbox.File) []sandbox.File {
+	given := map[string]bool{}
+	for i, f := range files {
+		if f.Name == "" && i == 0 {
+			given[lang.FileName] = true
+		}
+		given[f.Name] = true
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []sandbox.File
+	var total int64
+	for _, e := range entries {
+		if given[e.Name()] {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			return nil // a directory (javac packages) or a link: not cached
+		}
+		if total += info.Size(); total > sandbox.MaxArtifactBytes {
+			return nil
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil
+		}
+		out = append(out, sandbox.File{Name: e.Name(), Content: b, Executable: info.Mode()&0o100 != 0})
+	}
+	return out
 }
