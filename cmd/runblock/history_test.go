@@ -443,6 +443,15 @@ var histLessons = []any{
 	map[string]any{"id": "c-basics", "title": "C basics", "blocks": 1.0, "description": "Compile and run a first C program."},
 	map[string]any{"id": "plotting", "title": "Plotting with Matplotlib", "blocks": 3.0,
 		"description": "Line plots, bar charts and several figures in one program, shown inline."},
+	// the languages' lessons (issue 14)
+	map[string]any{"id": "cpp-basics", "title": "C++ basics", "blocks": 2.0, "description": "Streams, strings and vectors in a first C++ program."},
+	map[string]any{"id": "javascript-basics", "title": "JavaScript basics", "blocks": 2.0, "description": "Run JavaScript on the server with Node.js."},
+	map[string]any{"id": "typescript-basics", "title": "TypeScript basics", "blocks": 2.0, "description": "Types checked by the compiler before the program runs."},
+	map[string]any{"id": "go-basics", "title": "Go basics", "blocks": 2.0, "description": "Compile and run a first Go program."},
+	map[string]any{"id": "rust-basics", "title": "Rust basics", "blocks": 2.0, "description": "Compile and run a first Rust program."},
+	map[string]any{"id": "java-basics", "title": "Java basics", "blocks": 2.0, "description": "Compile and run a first Java program."},
+	map[string]any{"id": "bash-basics", "title": "Shell basics", "blocks": 2.0, "description": "Variables, loops and pipes in Bash."},
+	map[string]any{"id": "sql-basics", "title": "SQL basics", "blocks": 2.0, "description": "Tables and queries with SQLite."},
 }
 
 func TestContentAPI(t *testing.T) {
