@@ -83,6 +83,7 @@ FUZZERS = \
 	./internal/httpapi/:FuzzValidateEndpoint \
 	./internal/validate/:FuzzParseCheckerOutput \
 	./internal/validate/:FuzzParseGCCDiagnostics \
+	./internal/lang/:FuzzParse \
 	./internal/content/:FuzzParseInfo \
 	./internal/content/:FuzzParseLesson \
 	./internal/content/:FuzzRenderLesson \

@@ -28,7 +28,7 @@ func main() {
 	conc := flag.Int("c", 8, "concurrency for the throughput test")
 	dur := flag.Duration("d", 10*time.Second, "duration of the throughput test")
 	out := flag.String("out", "bench/out/results.md", "where to write the table")
-	only := flag.String("sections", "", "comma-separated sections to run (default all): execute,libraries,memory,stream,validate,limiter,store,streams200,figures,cpu,wasm,submit,containers")
+	only := flag.String("sections", "", "comma-separated sections to run (default all): execute,libraries,memory,stream,validate,limiter,store,streams200,figures,cpu,wasm,submit,containers,languages")
 	flag.StringVar(only, "only", "", "the same as -sections")
 	flag.Parse()
 	if err := run(*bin, *n, *conc, *dur, *out, *only); err != nil {
@@ -65,6 +65,7 @@ func run(bin string, n, conc int, dur time.Duration, out, only string) error {
 		{"wasm", func() ([]row, error) { return wasmRows(srv, n) }},
 		{"submit", func() ([]row, error) { return submitRows(ctx, bin, n) }},
 		{"containers", func() ([]row, error) { return containerRows(ctx, bin, min(n, 60), 500*time.Millisecond) }},
+		{"languages", func() ([]row, error) { return languageRows(srv, max(n/20, 5)) }},
 	}
 	for _, sec := range sections {
 		if only != "" && !slices.Contains(strings.Split(only, ","), sec.name) {

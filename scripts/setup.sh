@@ -8,6 +8,10 @@ want=(bubblewrap util-linux python3 python3-numpy python3-pandas python3-matplot
 # wasm environment: C, C++ and Rust compiled to WebAssembly/WASI (clang 14
 # with wasi-libc, compiler-rt and libc++ for wasm32; rustc's wasm32-wasi std).
 want+=(clang-14 lld-14 wasi-libc libclang-rt-14-dev-wasm32 libc++-14-dev-wasm32 libc++abi-14-dev-wasm32 rustc libstd-rust-dev-wasm32)
+# Languages (issue 14): the built-in languages' toolchains, all Debian's
+# (internal/lang/builtin.json names their paths: /usr/lib/go-1.19, not a
+# /usr/local Go; /usr/bin/rustc, not ~/.cargo).
+want+=(g++ openjdk-17-jdk-headless golang-go rustc node-typescript sqlite3)
 if [ "${1:-run}" = test ]; then
 	want+=(redis-server redis-tools postgresql postgresql-client)
 fi

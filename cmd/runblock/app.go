@@ -106,7 +106,7 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 		return nil, fmt.Errorf("content dir: %w", err)
 	}
 	val, err := validate.New(validate.Options{
-		Runtime: a.rt, PythonPath: cfg.Languages["python"].Run[0],
+		Runtime: a.rt, Languages: cfg.Languages,
 		DefaultPolicy: cfg.Validation.DefaultPolicy, MaxCodeBytes: cfg.MaxCodeBytes,
 	})
 	if err != nil {

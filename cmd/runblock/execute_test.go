@@ -51,7 +51,7 @@ func TestExecuteAPI(t *testing.T) {
 		{"empty body", ``, 400, map[string]any{"code": "malformed_json"}, nil},
 		{"wrong type", `{"code":42}`, 400, map[string]any{"code": "invalid_field"}, map[string]string{"error": `"code" must be a string`}},
 		{"empty code", `{"code":"  "}`, 400, map[string]any{"code": "empty_code"}, nil},
-		{"unknown language", `{"code":"x","language":"cobol"}`, 400, map[string]any{"code": "unknown_language"}, map[string]string{"error": "valid: c, python"}},
+		{"unknown language", `{"code":"x","language":"cobol"}`, 400, map[string]any{"code": "unknown_language"}, map[string]string{"error": "valid: bash, c, c++, go, java, javascript, python, rust, sql, typescript"}},
 		{"unknown environment", `{"code":"x","environment":"lambda"}`, 400, map[string]any{"code": "unknown_environment"}, map[string]string{"error": "server, docker, pyodide"}},
 		{"pyodide only python", `{"code":"x","language":"c","environment":"pyodide"}`, 400, map[string]any{"code": "unsupported_environment"}, nil},
 		{"timeout too small", `{"code":"x","timeout":0.5}`, 400, map[string]any{"code": "invalid_timeout"}, nil},

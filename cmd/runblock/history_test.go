@@ -447,6 +447,15 @@ var histLessons = []any{
 		"description": "Write functions that pass tests, some of them hidden, and get each exercise marked solved."},
 	map[string]any{"id": "webassembly", "title": "C and Rust in your browser", "blocks": 3.0,
 		"description": "Programs compiled to WebAssembly on the server and run on your own computer."},
+	// the languages' lessons (issue 14)
+	map[string]any{"id": "cpp-basics", "title": "C++ basics", "blocks": 2.0, "description": "Streams, strings and vectors in a first C++ program."},
+	map[string]any{"id": "javascript-basics", "title": "JavaScript basics", "blocks": 2.0, "description": "Run JavaScript on the server with Node.js."},
+	map[string]any{"id": "typescript-basics", "title": "TypeScript basics", "blocks": 2.0, "description": "Types checked by the compiler before the program runs."},
+	map[string]any{"id": "go-basics", "title": "Go basics", "blocks": 2.0, "description": "Compile and run a first Go program."},
+	map[string]any{"id": "rust-basics", "title": "Rust basics", "blocks": 2.0, "description": "Compile and run a first Rust program."},
+	map[string]any{"id": "java-basics", "title": "Java basics", "blocks": 2.0, "description": "Compile and run a first Java program."},
+	map[string]any{"id": "bash-basics", "title": "Shell basics", "blocks": 2.0, "description": "Variables, loops and pipes in Bash."},
+	map[string]any{"id": "sql-basics", "title": "SQL basics", "blocks": 2.0, "description": "Tables and queries with SQLite."},
 	map[string]any{"id": "ros2-pubsub", "title": "ROS 2: publisher and subscriber", "blocks": 1.0,
 		"description": "Two ROS 2 nodes talking over a topic, in one Python program (rclpy)."},
 }

@@ -6,15 +6,11 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"strings"
 
 	"github.com/runblock/runblock/internal/auth"
 	"github.com/runblock/runblock/internal/execute"
 	"github.com/runblock/runblock/internal/sandbox"
 )
-
-var extLanguages = map[string]string{".py": "python", ".c": "c"}
 
 // runCmd runs a file in the same sandbox the server uses, streaming output
 // and forwarding this terminal's input; the exit code follows the program.
@@ -42,10 +38,11 @@ func runCmd(ctx context.Context, args []string, env envFunc, stdin io.Reader, st
 		return err
 	}
 	if lang == "" {
-		lang = extLanguages[strings.ToLower(filepath.Ext(file))]
-		if lang == "" {
+		d, ok := cfg.Languages.ByExtension(file)
+		if !ok {
 			return fmt.Errorf("can't tell the language of %s; pass --lang", file)
 		}
+		lang = d.Name
 	}
 	log := newLogger(cfg, stderr)
 	rt, err := newRuntime(ctx, cfg, log)

@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/runblock/runblock/internal/auth"
 	"github.com/runblock/runblock/internal/config"
@@ -11,6 +13,7 @@ import (
 	"github.com/runblock/runblock/internal/ratelimit"
 	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/bwrap"
+	"github.com/runblock/runblock/internal/sandbox/compilecache"
 	"github.com/runblock/runblock/internal/sandbox/frontdoor"
 	"github.com/runblock/runblock/internal/validate"
 	"github.com/runblock/runblock/internal/wasm"
@@ -35,7 +38,7 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 		Runtime: cfg.Sandbox.Runtime,
 		Bwrap: bwrap.Config{
 			BwrapPath: bw.Path, WorkDir: bw.WorkDir, UIDBase: bw.UIDBase, CgroupParent: bw.CgroupParent,
-			Defaults: cfg.SandboxLimits(), AllowWeak: cfg.Sandbox.AllowWeak,
+			Defaults: cfg.SandboxLimits(), AllowWeak: cfg.Sandbox.AllowWeak, EtcPaths: etcPaths(cfg),
 		},
 		MaxConcurrent:  cfg.Concurrency(),
 		MaxQueue:       cfg.MaxQueue,
@@ -52,7 +55,7 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 	// (a burst of that many starts warm) and one per library flavour.
 	boot, script := validate.StartScript(cfg.Languages["python"].Run[0])
 	err = fd.EnableRunPool(frontdoor.RunPoolOptions{
-		Languages: []string{"python"}, Budget: runWarm, PlainSize: cfg.Concurrency(), LibSize: 1,
+		Languages: cfg.Languages.WarmNames("python"), Budget: runWarm, PlainSize: cfg.Concurrency(), LibSize: 1,
 		Wrappers: []string{validate.GuardFileName, validate.GuardFileName + "c"},
 		Boot:     sandbox.File{Name: boot, Content: script},
 	})
@@ -78,7 +81,7 @@ func newExecService(rt *frontdoor.FrontDoor, cfg config.Config, log *slog.Logger
 			limits[auth.Role(role)] = ratelimit.Limit{Rate: n, Period: cfg.RateLimit.Period.Duration}
 		}
 	}
-	return execute.New(rt, cfg.Languages, execute.Config{
+	svc, err := execute.New(rt, cfg.Languages.Runnable(), execute.Config{
 		RateLimits:    limits,
 		FailOpen:      cfg.RateLimit.FailOpen,
 		Limits:        cfg.SandboxLimits(),
@@ -90,6 +93,12 @@ func newExecService(rt *frontdoor.FrontDoor, cfg config.Config, log *slog.Logger
 		QueueWait:     cfg.QueueWait.Duration,
 		CheckFactor:   cfg.RateLimit.CheckMultiplier,
 	}, log)
+	if err != nil || cfg.CompileCacheMB == 0 {
+		return svc, err
+	}
+	return svc.WithRuntimeWrapper(func(next sandbox.Runtime) sandbox.Runtime {
+		return compilecache.New(next, int64(cfg.CompileCacheMB)<<20)
+	}), nil
 }
 
 // newWasm is the wasm environment: its compiles go through the front door
@@ -107,4 +116,18 @@ func newWasm(ctx context.Context, rt *frontdoor.FrontDoor, cfg config.Config) (*
 		return nil, err
 	}
 	return &wasm.Env{Compiler: comp, Runner: runner}, nil
+}
+
+// etcPaths are the /etc paths the configured languages read.
+func etcPaths(cfg config.Config) []string {
+	var out []string
+	for _, d := range cfg.Languages {
+		for _, p := range d.ReadOnlyPaths {
+			if strings.HasPrefix(p, "/etc/") {
+				out = append(out, p)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
 }

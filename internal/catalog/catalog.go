@@ -10,11 +10,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
-	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/runblock/runblock/internal/lang"
 	"github.com/runblock/runblock/internal/sandbox"
 )
 
@@ -22,6 +22,12 @@ import (
 type Language struct {
 	Name    string `json:"name"`
 	Version string `json:"version"`
+	// The server's languages also say what lessons call them, which other
+	// names requests may use, and whether the toolchain answered its probe.
+	Display   string   `json:"display,omitempty"`
+	Aliases   []string `json:"aliases,omitempty"`
+	Available *bool    `json:"available,omitempty"`
+	Reason    string   `json:"reason,omitempty"` // why not available
 }
 
 // Environment is one entry of GET /environments.
@@ -43,7 +49,7 @@ type Environment struct {
 type Catalog struct {
 	rt      sandbox.Runtime
 	check   func(context.Context) sandbox.Report
-	langs   map[string]sandbox.Language
+	langs   lang.Set
 	limits  sandbox.Limits
 	runtime string
 	browser Browser
@@ -61,6 +67,7 @@ type Catalog struct {
 
 type facts struct {
 	versions map[string]string
+	status   map[string]langStatus // by language: did version and hello answer
 	packages []string
 	// complete is false when a probe gave no answer (cancelled by a client
 	// that went away, timed out on a busy machine, sandbox error). Such facts
@@ -75,7 +82,7 @@ type facts struct {
 const recheckAfter = 10 * time.Second
 
 // New returns a catalog for the server runtime rt.
-func New(rt sandbox.Runtime, check func(context.Context) sandbox.Report, runtime string, langs map[string]sandbox.Language, limits sandbox.Limits) *Catalog {
+func New(rt sandbox.Runtime, check func(context.Context) sandbox.Report, runtime string, langs lang.Set, limits sandbox.Limits) *Catalog {
 	return &Catalog{rt: rt, check: check, langs: langs, limits: limits, runtime: runtime, now: time.Now}
 }
 
@@ -115,10 +122,14 @@ func (c *Catalog) Environments(ctx context.Context) []Environment {
 
 func (c *Catalog) server(f *facts, available bool) Environment {
 	var langs []Language
-	for name := range c.langs {
-		langs = append(langs, Language{Name: name, Version: f.versions[name]})
+	for _, name := range c.langs.Names() {
+		d := c.langs[name]
+		l := Language{Name: name, Version: f.versions[name], Display: d.DisplayName(), Aliases: d.Aliases}
+		if st, ok := f.status[name]; ok {
+			l.Available, l.Reason = &st.available, st.reason
+		}
+		langs = append(langs, l)
 	}
-	sort.Slice(langs, func(i, j int) bool { return langs[i].Name < langs[j].Name })
 	return Environment{
 		ID: "server", Name: "Server sandbox", Location: "server", Runtime: c.runtime,
 		Languages: langs, Packages: f.packages,
@@ -203,40 +214,24 @@ print(json.dumps({"python": sys.version.split()[0], "packages": pk}))
 // a successful end counts: a cancelled or failed one says nothing about the
 // versions, and leaves the facts incomplete.
 func (c *Catalog) probe(ctx context.Context) *facts {
-	f := &facts{versions: map[string]string{}, packages: []string{}, complete: true}
-	if py, ok := c.langs["python"]; ok {
+	f := &facts{versions: map[string]string{}, status: map[string]langStatus{}, packages: []string{}, complete: true}
+	if py, ok := c.langs.Lookup("python"); ok {
 		var out bytes.Buffer
 		res, err := c.rt.Run(ctx, sandbox.Request{
-			Language: sandbox.Language{Name: "probe", FileName: "probe.py", Run: []string{py.Run[0], "probe.py"}},
+			Language: sandbox.Language{Name: "probe", FileName: "probe.py", Run: []string{py.Run[0], "probe.py"}, Env: py.Env, ReadOnlyPaths: py.ReadOnlyPaths},
 			Files:    []sandbox.File{{Content: []byte(probeScript)}},
 			Stdout:   &out, Limits: sandbox.Limits{OutputChars: 1 << 20, WallTime: 10 * time.Second},
 		})
 		var p struct {
-			Python   string   `json:"python"`
 			Packages []string `json:"packages"`
 		}
-		if err == nil && res.Status == sandbox.StatusSuccess && json.Unmarshal(out.Bytes(), &p) == nil && p.Python != "" {
-			f.versions["python"] = p.Python
-			if p.Packages != nil {
-				f.packages = p.Packages
-			}
+		if err == nil && res.Status == sandbox.StatusSuccess && json.Unmarshal(out.Bytes(), &p) == nil && p.Packages != nil {
+			f.packages = p.Packages
 		} else {
 			f.complete = false
 		}
 	}
-	if cl, ok := c.langs["c"]; ok && len(cl.Compile) > 0 {
-		var out bytes.Buffer
-		res, err := c.rt.Run(ctx, sandbox.Request{
-			Language: sandbox.Language{Name: "probe", FileName: "probe.sh", Run: []string{cl.Compile[0], "-dumpfullversion"}},
-			Files:    []sandbox.File{{Content: nil}},
-			Stdout:   &out, Limits: sandbox.Limits{WallTime: 10 * time.Second},
-		})
-		if v := strings.TrimSpace(out.String()); err == nil && res.Status == sandbox.StatusSuccess && v != "" {
-			f.versions["c"] = "gcc " + v
-		} else {
-			f.complete = false
-		}
-	}
+	c.probeLanguages(ctx, f)
 	return f
 }
 

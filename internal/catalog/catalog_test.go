@@ -7,8 +7,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/runblock/runblock/internal/lang"
 	"github.com/runblock/runblock/internal/sandbox"
 )
+
+var builtin = lang.Builtins()
 
 // probeRuntime is a unit-test fake: it answers the catalog's two probes with
 // canned output, or ends them the way a cancelled run ends.
@@ -25,10 +28,15 @@ func (p *probeRuntime) Run(ctx context.Context, req sandbox.Request) (sandbox.Re
 	if p.cancel {
 		return sandbox.Result{Status: sandbox.StatusCancelled, ExitCode: -1}, nil
 	}
-	if req.Language.FileName == "probe.py" {
+	switch {
+	case req.Language.FileName == "probe.py":
 		_, _ = req.Stdout.Write([]byte(`{"python": "3.11.2", "packages": ["numpy==1.24.2", "pandas==1.5.3"]}` + "\n"))
-	} else {
+	case req.Language.Name == "probe" && req.Language.Run[0] == "/usr/bin/python3":
+		_, _ = req.Stdout.Write([]byte("Python 3.11.2\n"))
+	case req.Language.Name == "probe":
 		_, _ = req.Stdout.Write([]byte("12.2.0\n"))
+	default: // a hello-world
+		_, _ = req.Stdout.Write([]byte("Hello, World!\n"))
 	}
 	return sandbox.Result{Status: sandbox.StatusSuccess}, nil
 }
@@ -60,10 +68,7 @@ func TestProbeThatDidNotFinishIsRetried(t *testing.T) {
 	rt := &probeRuntime{cancel: true}
 	clock := time.Unix(1_700_000_000, 0)
 	c := New(rt, func(context.Context) sandbox.Report { return sandbox.Report{Strong: true} }, "fake",
-		map[string]sandbox.Language{
-			"python": {Name: "python", Run: []string{"/usr/bin/python3", "-u", "main.py"}},
-			"c":      {Name: "c", Compile: []string{"/usr/bin/gcc", "main.c"}, Run: []string{"./main"}},
-		}, sandbox.Limits{MemoryBytes: 128 << 20})
+		lang.Set{"python": builtin["python"], "c": builtin["c"]}, sandbox.Limits{MemoryBytes: 128 << 20})
 	c.now = func() time.Time { return clock }
 
 	if langs, pkgs := serverFacts(t, c); langs != "c , python " || pkgs != "" {

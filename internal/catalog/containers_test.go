@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/runblock/runblock/internal/lang"
 	"github.com/runblock/runblock/internal/sandbox"
 )
 
@@ -34,7 +35,7 @@ func TestContainerEnvironments(t *testing.T) {
 	py := sandbox.Language{Name: "python", FileName: "main.py", Run: []string{"python3", "-u", "main.py"}}
 	ros, docker := &imageRuntime{}, &imageRuntime{}
 	c := New(server, func(context.Context) sandbox.Report { return sandbox.Report{Strong: true} }, "fake",
-		map[string]sandbox.Language{"python": py}, sandbox.Limits{MemoryBytes: 128 << 20}).
+		lang.Set{"python": builtin["python"]}, sandbox.Limits{MemoryBytes: 128 << 20}).
 		WithContainers([]ContainerEnv{
 			{ID: "ros2", Name: "ROS 2 Humble", Image: "ros:humble-runblock", Runtime: ros, Langs: map[string]sandbox.Language{"python": py}, Available: ok},
 			{ID: "docker", Image: "python-runblock", OCIRuntime: "runsc", Runtime: docker, Langs: map[string]sandbox.Language{"python": py}, Available: down},
@@ -59,7 +60,7 @@ func TestContainerEnvironments(t *testing.T) {
 
 func TestDockerAliasAndROS2MessageWithoutContainers(t *testing.T) {
 	c := New(&probeRuntime{}, func(context.Context) sandbox.Report { return sandbox.Report{Strong: true} }, "fake",
-		map[string]sandbox.Language{"python": {Name: "python", Run: []string{"python3"}}}, sandbox.Limits{})
+		lang.Set{"python": builtin["python"]}, sandbox.Limits{})
 	envs := byID(c.Environments(context.Background()))
 	if envs["docker"].AliasOf != "server" {
 		t.Fatalf("docker: %+v", envs["docker"])

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/runblock/runblock/internal/lang"
 	"github.com/runblock/runblock/internal/sandbox"
 )
 
@@ -96,7 +97,7 @@ func TestInspectPyodideMissingRuntime(t *testing.T) {
 
 func TestCatalogReportsBrowser(t *testing.T) {
 	c := New(&probeRuntime{}, func(context.Context) sandbox.Report { return sandbox.Report{Strong: true} }, "bwrap",
-		map[string]sandbox.Language{}, sandbox.Limits{})
+		lang.Set{}, sandbox.Limits{})
 	if envs := c.Environments(context.Background()); envs[0].ID != "pyodide" || envs[0].Available {
 		t.Fatalf("without a runtime: %+v", envs[0])
 	}

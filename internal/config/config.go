@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/runblock/runblock/internal/lang"
 	"github.com/runblock/runblock/internal/sandbox"
 )
 
@@ -141,22 +142,25 @@ type Wasm struct {
 
 // Config is everything `runblock serve` needs.
 type Config struct {
-	Addr            string                      `json:"addr"`
-	DataDir         string                      `json:"data_dir"`
-	LogLevel        string                      `json:"log_level"`
-	LogFormat       string                      `json:"log_format"` // text or json
-	Sandbox         Sandbox                     `json:"sandbox"`
-	Limits          Limits                      `json:"limits"`
-	MaxConcurrent   int                         `json:"max_concurrent"` // runs executing at once; 0: sized from the machine (see Concurrency)
-	MaxQueue        int                         `json:"max_queue"`      // runs waiting for a slot; beyond → 503
-	QueueWait       Duration                    `json:"queue_wait"`     // longest wait for a slot
-	MaxCodeBytes    int                         `json:"max_code_bytes"`
-	MaxStdinBytes   int                         `json:"max_stdin_bytes"`
-	ShutdownTimeout Duration                    `json:"shutdown_timeout"`
-	Languages       map[string]sandbox.Language `json:"languages"`
-	Auth            Auth                        `json:"auth"`
-	RateLimit       RateLimit                   `json:"rate_limit"`
-	CORS            CORS                        `json:"cors"`
+	Addr            string   `json:"addr"`
+	DataDir         string   `json:"data_dir"`
+	LogLevel        string   `json:"log_level"`
+	LogFormat       string   `json:"log_format"` // text or json
+	Sandbox         Sandbox  `json:"sandbox"`
+	Limits          Limits   `json:"limits"`
+	MaxConcurrent   int      `json:"max_concurrent"` // runs executing at once; 0: sized from the machine (see Concurrency)
+	MaxQueue        int      `json:"max_queue"`      // runs waiting for a slot; beyond → 503
+	QueueWait       Duration `json:"queue_wait"`     // longest wait for a slot
+	MaxCodeBytes    int      `json:"max_code_bytes"`
+	MaxStdinBytes   int      `json:"max_stdin_bytes"`
+	ShutdownTimeout Duration `json:"shutdown_timeout"`
+	Languages       lang.Set `json:"languages"`
+	// CompileCacheMB bounds the compile cache (compiled programs kept in
+	// memory by compiler, flags and source); 0 turns it off.
+	CompileCacheMB int       `json:"compile_cache_mb"`
+	Auth           Auth      `json:"auth"`
+	RateLimit      RateLimit `json:"rate_limit"`
+	CORS           CORS      `json:"cors"`
 
 	// Fairness in the queue, per user: runs holding a slot and runs
 	// waiting; a new run past the waiting ones replaces the oldest waiting.
@@ -200,7 +204,8 @@ func Default() Config {
 		MaxCodeBytes:    64 << 10,
 		MaxStdinBytes:   64 << 10,
 		ShutdownTimeout: Duration{10 * time.Second},
-		Languages:       DefaultLanguages(),
+		Languages:       lang.Builtins(),
+		CompileCacheMB:  128,
 		ContentDir:      "content",
 		Store:           Store{Retention: Duration{90 * 24 * time.Hour}},
 		Validation:      Validation{ExecutePolicy: "teaching", DefaultPolicy: "teaching"},
@@ -220,23 +225,14 @@ func Default() Config {
 	}
 }
 
-// DefaultLanguages are Debian's Python 3 and C (gcc). Adding a language is a
-// config entry: file name, optional compile argv, run argv, limit overrides.
+// DefaultLanguages are the built-in languages (internal/lang's
+// builtin.json) as the runtime sees them, by canonical name.
 func DefaultLanguages() map[string]sandbox.Language {
-	return map[string]sandbox.Language{
-		"python": {
-			Name: "python", FileName: "main.py",
-			Run: []string{"/usr/bin/python3", "-u", "main.py"},
-		},
-		"c": {
-			Name: "c", FileName: "main.c",
-			Compile: []string{"/usr/bin/gcc", "-std=c17", "-O1", "-Wall", "-o", "main", "main.c", "-lm"},
-			Run:     []string{"./main"},
-			// cc1 needs more than a program: a larger memory budget and a
-			// full CPU, and its own (shorter) timeout.
-			CompileLimits: sandbox.Limits{MemoryBytes: 512 << 20, CPUs: 1, WallTime: 20 * time.Second, FileBytes: 64 << 20},
-		},
+	m := map[string]sandbox.Language{}
+	for name, d := range lang.Builtins() {
+		m[name] = d.Language
 	}
+	return m
 }
 
 // Parse reads a JSON config file over c. Unknown fields are errors so that a
@@ -351,9 +347,6 @@ func (c *Config) Validate() error {
 	if c.MaxStdinBytes < 0 {
 		bad("max_stdin_bytes", "must not be negative")
 	}
-	if len(c.Languages) == 0 {
-		bad("languages", "at least one language is needed")
-	}
 	switch c.LimiterBackend() {
 	case "memory":
 	case "redis":
@@ -408,13 +401,11 @@ func (c *Config) Validate() error {
 		bad("store.retention", "must not be negative")
 	}
 	c.validateContainers(bad)
-	for name, lang := range c.Languages {
-		if lang.FileName == "" {
-			bad("languages."+name+".file_name", "must not be empty")
-		}
-		if len(lang.Run) == 0 {
-			bad("languages."+name+".run", "must not be empty")
-		}
+	if c.CompileCacheMB < 0 || c.CompileCacheMB > 64<<10 {
+		bad("compile_cache_mb", "must be from 0 (off) to 65536")
+	}
+	if err := c.Languages.Validate(); err != nil {
+		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/runblock/runblock/internal/execute"
+	"github.com/runblock/runblock/internal/lang"
 	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/bwrap"
 	"github.com/runblock/runblock/internal/validate"
@@ -29,7 +30,8 @@ func (s staticPass) Validate(ctx context.Context, r validate.Request) (validate.
 
 func (s staticPass) Guard(policy string) (string, []byte, error) { return s.v.Guard(policy) }
 
-var python = sandbox.Language{Name: "python", FileName: "main.py", Run: []string{"/usr/bin/python3", "-u", "main.py"}}
+// python is the built-in descriptor, with its env and read-only paths (matplotlib reads /etc/matplotlibrc).
+var python = lang.Builtins()["python"].Language
 
 func newGuardedService(t testing.TB, policy string) *execute.Service {
 	t.Helper()

@@ -66,6 +66,9 @@ func (s *Service) prepare(req Request) (Prepared, error) {
 		return p, apperr.New(apperr.Invalid, "unknown_language", "unknown language %q (valid: %s)", req.Language, strings.Join(s.LanguageNames(), ", "))
 	}
 	p.Lang = lang
+	if lang.Name != "" {
+		p.Language = lang.Name // an alias ("js") runs, and is recorded, as its language
+	}
 	switch strings.ToLower(p.Environment) {
 	case EnvWasm:
 		p.Environment = EnvWasm
@@ -142,8 +145,10 @@ func (s *Service) EnvironmentNames() []string {
 // LanguageNames lists the configured languages, sorted.
 func (s *Service) LanguageNames() []string {
 	names := make([]string, 0, len(s.langs))
-	for n := range s.langs {
-		names = append(names, n)
+	for n, l := range s.langs {
+		if l.Name == "" || l.Name == n { // aliases share their language's entry
+			names = append(names, n)
+		}
 	}
 	slices.Sort(names)
 	return names

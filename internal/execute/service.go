@@ -117,6 +117,14 @@ func New(rt sandbox.Runtime, langs map[string]sandbox.Language, cfg Config, log 
 // and stop them from other requests.
 func (s *Service) WithRegistry(reg *Registry) *Service { s.reg = reg; return s }
 
+// WithRuntimeWrapper puts wrap's runtime between the service and the front
+// door (a compile cache: see sandbox/compilecache); admission still
+// happens at the door.
+func (s *Service) WithRuntimeWrapper(wrap func(sandbox.Runtime) sandbox.Runtime) *Service {
+	s.rt = wrap(s.rt)
+	return s
+}
+
 // IO connects a run to its caller. Stdin, when set, replaces the request's
 // stdin string (interactive input). OnStart is called once the run has a
 // sandbox slot, just before the program starts. OnQueued, when set, hears

@@ -75,12 +75,21 @@ type Language struct {
 	// CompileLimits override Limits for the compile step (compilers need more
 	// memory and time than the programs they build).
 	CompileLimits Limits `json:"compile_limits,omitempty"`
+	// Env is set for both steps, after (and so over) the runtime's own
+	// PATH, HOME, TMPDIR and LANG.
+	Env map[string]string `json:"env,omitempty"`
+	// ReadOnlyPaths are host paths under /etc the toolchain reads (the
+	// JVM's configuration, Python's site files); /usr is always there.
+	ReadOnlyPaths []string `json:"read_only_paths,omitempty"`
 }
 
 // File is one file placed in /box before the program starts.
 type File struct {
 	Name    string
 	Content []byte
+	// Executable files are placed with the execute bit (a compiled program
+	// taken from a compile cache).
+	Executable bool
 }
 
 // Request is one run. Stdout and Stderr receive output as the program writes
@@ -96,7 +105,16 @@ type Request struct {
 	// Images, when set, opens the figure channel for the program (Python's
 	// matplotlib backend, see sandbox/figure): its figures arrive here.
 	Images ImageSink
+	// Compiled, when set, receives the files a successful compile step
+	// added to the run's directory (up to MaxArtifactBytes in all; none
+	// when there are more), before the program runs: a compile cache keeps
+	// them (see sandbox/compilecache).
+	Compiled func(artifacts []File)
 }
+
+// MaxArtifactBytes bounds what a compile step's artifacts may total to be
+// handed to Request.Compiled.
+const MaxArtifactBytes = 64 << 20
 
 // Stage names the step a result belongs to.
 type Stage string

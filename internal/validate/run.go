@@ -18,6 +18,11 @@ type checkerOutput struct {
 // failure of the checker: parsing a snippet within the size limit takes
 // milliseconds, so a timeout or OOM means the checker is broken or stuck.
 func (v *Validator) run(ctx context.Context, lang sandbox.Language, file sandbox.File, stdin []byte) (*checkerOutput, error) {
+	return v.runWith(ctx, lang, file, stdin, v.limits)
+}
+
+// runWith is run under a checker's own limits (javac needs more than a parse).
+func (v *Validator) runWith(ctx context.Context, lang sandbox.Language, file sandbox.File, stdin []byte, limits sandbox.Limits) (*checkerOutput, error) {
 	out := &checkerOutput{}
 	res, err := v.runtime.Run(ctx, sandbox.Request{
 		Language: lang,
@@ -25,13 +30,13 @@ func (v *Validator) run(ctx context.Context, lang sandbox.Language, file sandbox
 		Stdin:    bytes.NewReader(stdin),
 		Stdout:   &out.stdout,
 		Stderr:   &out.stderr,
-		Limits:   v.limits,
+		Limits:   limits,
 	})
-	return v.judge(ctx, lang, out, res, err)
+	return v.judge(ctx, lang, out, res, err, limits)
 }
 
 // judge turns how a checker's sandbox ended into its output or an error.
-func (v *Validator) judge(ctx context.Context, lang sandbox.Language, out *checkerOutput, res sandbox.Result, err error) (*checkerOutput, error) {
+func (v *Validator) judge(ctx context.Context, lang sandbox.Language, out *checkerOutput, res sandbox.Result, err error, limits sandbox.Limits) (*checkerOutput, error) {
 	if ctxErr := ctx.Err(); ctxErr != nil {
 		return nil, fmt.Errorf("validate: %s: %w", lang.Name, ctxErr)
 	}
@@ -41,15 +46,15 @@ func (v *Validator) judge(ctx context.Context, lang sandbox.Language, out *check
 	out.result = res
 	switch {
 	case res.Status == sandbox.StatusTimeout:
-		return nil, fmt.Errorf("%w: %s timed out after %s", ErrCheckerFailed, lang.Name, v.limits.WallTime)
+		return nil, fmt.Errorf("%w: %s timed out after %s", ErrCheckerFailed, lang.Name, limits.WallTime)
 	case res.Status == sandbox.StatusMemoryLimit || res.OOMKilled:
-		return nil, fmt.Errorf("%w: %s ran out of memory (%d bytes)", ErrCheckerFailed, lang.Name, v.limits.MemoryBytes)
+		return nil, fmt.Errorf("%w: %s ran out of memory (%d bytes)", ErrCheckerFailed, lang.Name, limits.MemoryBytes)
 	case res.Status == sandbox.StatusCancelled:
 		return nil, fmt.Errorf("%w: %s was cancelled", ErrCheckerFailed, lang.Name)
 	case res.Signal != "":
 		return nil, fmt.Errorf("%w: %s killed by %s%s", ErrCheckerFailed, lang.Name, res.Signal, out.stderrTail())
 	case res.Truncated:
-		return nil, fmt.Errorf("%w: %s wrote more than %d characters", ErrCheckerFailed, lang.Name, v.limits.OutputChars)
+		return nil, fmt.Errorf("%w: %s wrote more than %d characters", ErrCheckerFailed, lang.Name, limits.OutputChars)
 	}
 	return out, nil
 }

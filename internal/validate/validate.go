@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/runblock/runblock/internal/lang"
 	"github.com/runblock/runblock/internal/sandbox"
 )
 
@@ -66,11 +67,13 @@ type Request struct {
 
 // Options configure a Validator. Only Runtime is required.
 type Options struct {
-	Runtime    sandbox.Runtime
-	PythonPath string // inside the sandbox; default /usr/bin/python3
-	// CArgv checks C syntax; the code is written to main.c in the working
-	// directory. The default asks for byte columns so they can be turned
-	// into character columns exactly, and for plain (source-free) output.
+	Runtime sandbox.Runtime
+	// Languages are the descriptors whose checkers /validate runs; default
+	// the built-ins.
+	Languages  lang.Set
+	PythonPath string // inside the sandbox; default the python checker language's interpreter
+	// CArgv, when set, replaces the C descriptor's checker argv; the code
+	// is written to main.c in the working directory.
 	CArgv         []string
 	Policies      map[string]Policy // default DefaultPolicies()
 	DefaultPolicy string            // default "teaching"
@@ -90,7 +93,9 @@ var DefaultLimits = sandbox.Limits{
 	FileBytes:   1 << 20,
 }
 
-// DefaultCArgv is used when Options.CArgv is empty.
+// DefaultCArgv is the built-in C descriptor's checker. It asks for byte
+// columns so they can be turned into character columns exactly, and for
+// plain (source-free) output.
 var DefaultCArgv = []string{
 	"/usr/bin/gcc", "-fsyntax-only", "-std=c17", "-Wall", "-fmax-errors=100",
 	"-fdiagnostics-plain-output", "-fdiagnostics-column-unit=byte", "main.c",
@@ -106,6 +111,7 @@ type Validator struct {
 	maxCodeBytes  int
 	limits        sandbox.Limits
 	guards        sync.Map // policy name → guardFile
+	langs         lang.Set
 }
 
 // New checks opts and fills in defaults.
@@ -122,11 +128,24 @@ func New(opts Options) (*Validator, error) {
 		maxCodeBytes:  opts.MaxCodeBytes,
 		limits:        opts.Limits.Merge(DefaultLimits),
 	}
+	v.langs = opts.Languages.Clone()
+	if v.langs == nil {
+		v.langs = lang.Builtins()
+	}
+	for _, n := range v.langs.Names() {
+		if d := v.langs[n]; v.pythonPath == "" && d.Check != nil && d.Check.Format == "python" {
+			v.pythonPath = d.Run[0]
+		}
+	}
 	if v.pythonPath == "" {
 		v.pythonPath = "/usr/bin/python3"
 	}
 	if len(v.cArgv) == 0 {
 		v.cArgv = append(v.cArgv, DefaultCArgv...)
+	}
+	if c, ok := v.langs["c"]; ok && len(opts.CArgv) > 0 && c.Check != nil {
+		c.Check.Argv = v.cArgv
+		v.langs["c"] = c
 	}
 	if v.maxCodeBytes <= 0 {
 		v.maxCodeBytes = 64 << 10
@@ -164,25 +183,28 @@ func (v *Validator) Close() {}
 // (ErrUnsupportedLanguage, ErrUnknownPolicy, ErrTooLarge) or the checker
 // could not give a verdict (ErrCheckerFailed, or the context's error).
 func (v *Validator) Validate(ctx context.Context, req Request) (Result, error) {
-	var check func(context.Context, Request, Policy) (Result, error)
-	switch req.Language {
-	case "", "python":
-		check = v.python
-	case "c":
-		check = v.c
-	default:
+	name := req.Language
+	if name == "" {
+		name = "python"
+	}
+	d, ok := v.langs.Lookup(name)
+	if !ok || d.Check == nil {
 		return Result{}, fmt.Errorf("%w: %q", ErrUnsupportedLanguage, req.Language)
+	}
+	check := v.python
+	if d.Check.Format != "python" {
+		check = func(ctx context.Context, req Request, p Policy) (Result, error) { return v.tool(ctx, req, p, d) }
 	}
 	if len(req.Code) > v.maxCodeBytes {
 		return Result{}, fmt.Errorf("%w: %d bytes, the limit is %d", ErrTooLarge, len(req.Code), v.maxCodeBytes)
 	}
-	name := req.Policy
-	if name == "" {
-		name = v.defaultPolicy
+	pname := req.Policy
+	if pname == "" {
+		pname = v.defaultPolicy
 	}
-	policy, ok := v.policies[name]
+	policy, ok := v.policies[pname]
 	if !ok {
-		return Result{}, fmt.Errorf("%w: %q", ErrUnknownPolicy, name)
+		return Result{}, fmt.Errorf("%w: %q", ErrUnknownPolicy, pname)
 	}
 	return check(ctx, req, policy)
 }

@@ -8,15 +8,28 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"golang.org/x/sys/unix"
 )
 
-// etcShown are the entries of /etc that sandboxes see: files libraries
-// look up (the loader's cache, fonts, time zone, Python's and matplotlib's
-// settings); nothing else of the host's configuration.
-var etcShown = []string{"ld.so.cache", "alternatives", "localtime", "fonts", "matplotlibrc", "python3", "python3.11"}
+// etcBase are the entries of /etc that every sandbox sees: the loader's
+// cache and the time zone. The languages add theirs (Config.EtcPaths);
+// nothing else of the host's configuration is shown.
+var etcBase = []string{"/etc/ld.so.cache", "/etc/alternatives", "/etc/localtime"}
+
+// etcPaths is etcBase and extra, without repeats.
+func etcPaths(extra []string) []string {
+	out := slices.Clone(etcBase)
+	for _, p := range extra {
+		p = filepath.Clean(p)
+		if strings.HasPrefix(p, "/etc/") && !slices.Contains(out, p) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
 
 // pthDirs hold Python's site .pth files. Each is code that site runs at
 // every interpreter start (Debian's setuptools shim alone imports
@@ -31,15 +44,16 @@ var pthDirs = []string{"/usr/lib/python3/dist-packages", "/usr/lib/python3.11/di
 // whiteouts that hide the .pth files from the /usr view. The host's /etc
 // and /usr themselves are never changed.
 type viewLayers struct {
-	etc     string // a directory holding a copy of etcShown
-	usrHide string // a directory of whiteouts, laid out like /usr
+	etc      string   // a directory holding copies of etcPaths
+	etcPaths []string // what etc holds, as absolute /etc paths
+	usrHide  string   // a directory of whiteouts, laid out like /usr
 }
 
 // buildLayers writes the layers under dir/.layers/<hash of their content>.
 // Layers under mounted views must never change, and runtimes on one host
 // share dir, so a changed host (a package upgrade) gets new directories
 // rather than rewriting the old ones.
-func buildLayers(dir string) (viewLayers, error) {
+func buildLayers(dir string, extraEtc []string) (viewLayers, error) {
 	root := filepath.Join(dir, ".layers")
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return viewLayers{}, err
@@ -57,9 +71,14 @@ func buildLayers(dir string) (viewLayers, error) {
 	if err := os.Mkdir(etc, 0o755); err != nil {
 		return viewLayers{}, err
 	}
-	for _, name := range etcShown {
-		if err := copyTree(filepath.Join("/etc", name), filepath.Join(etc, name), h); err != nil && !os.IsNotExist(err) {
-			return viewLayers{}, fmt.Errorf("copy /etc/%s: %w", name, err)
+	shown := etcPaths(extraEtc)
+	for _, p := range shown {
+		to := filepath.Join(etc, strings.TrimPrefix(p, "/etc/"))
+		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+			return viewLayers{}, err
+		}
+		if err := copyTree(p, to, h); err != nil && !os.IsNotExist(err) {
+			return viewLayers{}, fmt.Errorf("copy %s: %w", p, err)
 		}
 	}
 	hide := filepath.Join(tmp, "usr-hide")
@@ -91,7 +110,7 @@ func buildLayers(dir string) (viewLayers, error) {
 		}
 		// Another runtime built the same layers first: use its copy.
 	}
-	return viewLayers{etc: filepath.Join(final, "etc"), usrHide: filepath.Join(final, "usr-hide")}, nil
+	return viewLayers{etc: filepath.Join(final, "etc"), etcPaths: shown, usrHide: filepath.Join(final, "usr-hide")}, nil
 }
 
 // copyTree copies src to dst, keeping symbolic links as links, and feeds

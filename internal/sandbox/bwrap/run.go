@@ -4,8 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/runblock/runblock/internal/sandbox"
@@ -43,7 +46,7 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 	if len(lang.Compile) > 0 {
 		climits := lang.CompileLimits.Merge(limits)
 		res, err := r.stage(ctx, stageSpec{
-			id: id + "-c", uid: uid, dir: dir, argv: lang.Compile, writable: true,
+			id: id + "-c", uid: uid, dir: dir, argv: lang.Compile, env: lang.Env, roPaths: lang.ReadOnlyPaths, writable: true,
 			limits: climits, stdout: stdout, stderr: stderr, out: out,
 		})
 		if err != nil {
@@ -59,6 +62,9 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 			total.Truncated = out.Truncated()
 			return total, nil
 		}
+		if req.Compiled != nil {
+			req.Compiled(artifacts(dir, lang, req.Files))
+		}
 	}
 	fig, err := r.openFigures(req.Images, limits)
 	if err != nil {
@@ -66,7 +72,7 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 	}
 	defer fig.Close()
 	res, err := r.stage(ctx, stageSpec{
-		id: id + "-r", uid: uid, dir: dir, argv: lang.Run, stdin: req.Stdin,
+		id: id + "-r", uid: uid, dir: dir, argv: lang.Run, env: lang.Env, roPaths: lang.ReadOnlyPaths, stdin: req.Stdin,
 		limits: limits, stdout: stdout, stderr: stderr, out: out, fig: fig,
 	})
 	if err != nil {
@@ -100,7 +106,11 @@ func (r *Runtime) prepareDir(dir string, uid int, lang sandbox.Language, files [
 			return fmt.Errorf("bwrap: bad file name %q", name)
 		}
 		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, f.Content, 0o600); err != nil {
+		mode := os.FileMode(0o600)
+		if f.Executable {
+			mode = 0o700
+		}
+		if err := os.WriteFile(p, f.Content, mode); err != nil {
 			return fmt.Errorf("bwrap: write %s: %w", name, err)
 		}
 		if err := os.Chown(p, uid, uid); err != nil {
@@ -127,14 +137,21 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--symlink", "usr/lib", "/lib",
 		"--symlink", "usr/lib64", "/lib64",
 	}
-	// A few read-only files that libraries look up; nothing else of /etc.
-	// A view holds only those: one bind, where each bind costs bwrap a
-	// read of the whole mount table.
+	// A few read-only files that libraries look up, and those the
+	// languages name; nothing else of /etc. A view holds only those: one
+	// bind, where each bind costs bwrap a read of the whole mount table.
 	if etc, ok := r.views.etc(s.uid); ok {
 		a = append(a, "--ro-bind", etc, "/etc")
+		for _, p := range s.roPaths {
+			// /usr is all in its view; /etc paths the view lacks come
+			// from the host (a language the runtime was not told of).
+			if strings.HasPrefix(p, "/etc/") && !r.views.inEtc(p) {
+				a = append(a, "--ro-bind-try", p, p)
+			}
+		}
 	} else {
-		for _, p := range etcShown {
-			a = append(a, "--ro-bind-try", filepath.Join("/etc", p), filepath.Join("/etc", p))
+		for _, p := range etcPaths(s.roPaths) {
+			a = append(a, "--ro-bind-try", p, p)
 		}
 	}
 	a = append(a,
@@ -160,11 +177,10 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--setenv", "HOME", "/tmp",
 		"--setenv", "TMPDIR", "/tmp",
 		"--setenv", "LANG", "C.UTF-8",
-		"--setenv", "PYTHONUNBUFFERED", "1",
-		"--setenv", "PYTHONDONTWRITEBYTECODE", "1",
-		"--setenv", "MPLBACKEND", "Agg",
-		"--setenv", "MPLCONFIGDIR", "/tmp",
 	)
+	for _, k := range slices.Sorted(maps.Keys(s.env)) {
+		a = append(a, "--setenv", k, s.env[k])
+	}
 	a = append(a, figureEnv(s)...)
 	a = append(a,
 		"--seccomp", "3",
@@ -172,4 +188,40 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--block-fd", "5",
 	)
 	return a
+}
+
+// artifacts reads the files the compile step added to dir (nothing when
+// they are not all plain files or total more than MaxArtifactBytes).
+func artifacts(dir string, lang sandbox.Language, files []sandbox.File) []sandbox.File {
+	given := map[string]bool{}
+	for i, f := range files {
+		if f.Name == "" && i == 0 {
+			given[lang.FileName] = true
+		}
+		given[f.Name] = true
+	}
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []sandbox.File
+	var total int64
+	for _, e := range entries {
+		if given[e.Name()] {
+			continue
+		}
+		info, err := e.Info()
+		if err != nil || !info.Mode().IsRegular() {
+			return nil // a directory (javac packages) or a link: not cached
+		}
+		if total += info.Size(); total > sandbox.MaxArtifactBytes {
+			return nil
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			return nil
+		}
+		out = append(out, sandbox.File{Name: e.Name(), Content: b, Executable: info.Mode()&0o100 != 0})
+	}
+	return out
 }

@@ -33,7 +33,12 @@ type Config struct {
 	UIDBase    int    // lowest sandbox uid (and gid) to lease; 61000
 	LeaseDir   string // uid lease locks, host-wide; /run/runblock-uids
 	UsrViewDir string // per-uid overlay views of /usr; /run/runblock-usr (see usrview.go)
-	Slots      int    // concurrent sandboxes = uids used; 16
+	// EtcPaths are the paths under /etc the languages read (their
+	// read_only_paths): the views' /etc holds copies of them besides the
+	// loader's files. A language naming one not here gets it bound from
+	// the host on its own (slower, and its locks reach the host file).
+	EtcPaths []string
+	Slots    int // concurrent sandboxes = uids used; 16
 	// SlotWait bounds the wait for a free uid; beyond it Run fails with
 	// sandbox.ErrBusy. Admission (the front door) normally keeps sandboxes
 	// below Slots, so waiting here means capacity was miscounted. 10s.
@@ -168,7 +173,7 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if r.dropPriv {
 		// Without views a sandbox's file locks reach host files: a warning,
 		// not a refusal, as hosts without overlayfs still isolate the rest.
-		if r.views, r.viewErr = mountUsrViews(cfg.UsrViewDir, r.uids); r.viewErr != nil {
+		if r.views, r.viewErr = mountUsrViews(cfg.UsrViewDir, r.uids, cfg.EtcPaths); r.viewErr != nil {
 			r.log.Warn("sandboxes share lock state with host /usr", "err", r.viewErr)
 		}
 	} else {

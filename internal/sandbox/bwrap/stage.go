@@ -26,6 +26,8 @@ type stageSpec struct {
 	uid            int
 	dir            string
 	argv           []string
+	env            map[string]string // the language's (see sandbox.Language.Env)
+	roPaths        []string          // the language's extra read-only paths
 	writable       bool
 	limits         sandbox.Limits
 	stdin          io.Reader

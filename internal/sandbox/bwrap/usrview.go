@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 
 	"golang.org/x/sys/unix"
@@ -31,7 +32,7 @@ type usrViews struct {
 
 // mountUsrViews mounts a view for each uid under dir. It fails where
 // overlayfs can't be mounted (no CAP_SYS_ADMIN, no overlay support).
-func mountUsrViews(dir string, uids []int) (*usrViews, error) {
+func mountUsrViews(dir string, uids []int, etcPaths []string) (*usrViews, error) {
 	v := &usrViews{dir: dir, mnts: map[int]string{}, empty: filepath.Join(dir, ".empty")}
 	// The second, empty layer: overlayfs needs two lower layers when it
 	// has no upper one.
@@ -42,7 +43,7 @@ func mountUsrViews(dir string, uids []int) (*usrViews, error) {
 		return nil, fmt.Errorf("bwrap: /usr views: %w", err)
 	}
 	var err error
-	if v.layers, err = buildLayers(dir); err != nil {
+	if v.layers, err = buildLayers(dir, etcPaths); err != nil {
 		return nil, fmt.Errorf("bwrap: /usr views: %w", err)
 	}
 	lower := map[string]string{
@@ -87,14 +88,20 @@ func (v *usrViews) of(uid int, path string) string {
 	return path
 }
 
-// etc returns uid's view of /etc, which holds only etcShown; false when
-// it has none (binding the host's /etc instead would show all of it).
+// etc returns uid's view of /etc, which holds only the layer's copies;
+// false when it has none (binding the host's /etc instead would show all
+// of it).
 func (v *usrViews) etc(uid int) (string, bool) {
 	if v == nil {
 		return "", false
 	}
 	base, ok := v.mnts[uid]
 	return filepath.Join(base, "/etc"), ok
+}
+
+// inEtc reports whether the /etc view holds path (an absolute /etc path).
+func (v *usrViews) inEtc(path string) bool {
+	return v != nil && slices.Contains(v.layers.etcPaths, path)
 }
 
 // unmount detaches the views. Sandboxes still running keep theirs: bwrap

@@ -73,7 +73,7 @@ func (r *Runtime) Prestart(ctx context.Context, req sandbox.Request, extraMemory
 		return nil, err
 	}
 	pr, err := r.launch(stageSpec{
-		id: id + "-r", uid: uid, dir: h.dir, argv: lang.Run, limits: start,
+		id: id + "-r", uid: uid, dir: h.dir, argv: lang.Run, env: lang.Env, roPaths: lang.ReadOnlyPaths, limits: start,
 		stdout: h.stdout, stderr: h.stderr, out: h.out, fig: fig,
 	})
 	if err != nil {
