@@ -27,6 +27,7 @@ func (s *Server) routes() {
 		s.handle("GET /api/v1/code/code-blocks/{content_id...}", s.handleCodeBlocks)
 		s.handle("GET /api/v1/code/content/{content_id...}", s.handleLesson)
 	}
+	s.handle("GET /api/v1/openapi.json", s.handleOpenAPI)
 	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
