@@ -28,6 +28,7 @@ type contract struct {
 	base    string
 	doc     *openapitest.Doc
 	covered map[string]bool // "METHOD /template STATUS"
+	checked int             // exchanges validated
 	// client has no cookie jar (the package's tests give http.DefaultClient
 	// one): each anonymous request stands alone unless it sends a cookie.
 	client *http.Client
@@ -63,7 +64,8 @@ func (c *contract) call(name, method, path, token, body string, want int, header
 	checkReq := c.request(method, path, token, body, header...)
 	if want == http.StatusMethodNotAllowed {
 		// A 405 is declared on the path's own operation: check it there.
-		checkReq = c.request(resp.Header.Get("Allow"), path, token, "", header...)
+		allowed, _, _ := strings.Cut(resp.Header.Get("Allow"), ",")
+		checkReq = c.request(allowed, path, token, "", header...)
 	}
 	c.check(name, checkReq, resp, raw)
 	return ex
@@ -105,6 +107,7 @@ func (c *contract) check(name string, req *http.Request, resp *http.Response, bo
 		}
 	}
 	c.covered[req.Method+" "+c.template(req.URL.Path)+" "+fmt.Sprint(resp.StatusCode)] = true
+	c.checked++
 }
 
 func (c *contract) bodyOf(req *http.Request) string {
@@ -216,6 +219,7 @@ func TestAPIAnswersMatchOpenAPI(t *testing.T) {
 	c.call("healthz", "GET", "/healthz", "", "", 200)
 	c.call("readyz", "GET", "/readyz", "", "", 200)
 	c.call("metrics", "GET", "/metrics", "", "", 200)
+	c.call("healthz wrong method", "POST", "/healthz", "", "", 405)
 
 	// Runs: successes (anonymous with a session cookie, and a token), figures.
 	run := c.call("execute", "POST", "/api/v1/code/execute", author, `{"code":"print('hi')","content_id":"python-basics","code_block_id":"hello"}`, 200)
@@ -301,6 +305,8 @@ func TestAPIAnswersMatchOpenAPI(t *testing.T) {
 	c.call("stdin too large", "POST", "/api/v1/code/executions/"+id+"/stdin", author, mustJSON(map[string]string{"data": strings.Repeat("x", 600<<10)}), 413)
 	c.call("busy", "POST", "/api/v1/code/execute", author, `{"code":"print(1)"}`, 503)
 	c.call("busy stream", "POST", "/api/v1/code/execute/stream", author, `{"code":"print(1)"}`, 503)
+	// A check not yet cached needs a sandbox slot too.
+	c.call("busy validate", "POST", "/api/v1/code/validate", author, `{"code":"print('not cached yet')"}`, 503)
 	c.call("cancel of someone else's run", "POST", "/api/v1/code/executions/"+id+"/cancel", stranger, "", 404)
 	c.call("cancel bad token", "POST", "/api/v1/code/executions/"+id+"/cancel", bad, "", 401)
 	c.call("cancel wrong method", "GET", "/api/v1/code/executions/"+id+"/cancel", author, "", 405)
@@ -339,6 +345,12 @@ func TestAPIAnswersMatchOpenAPI(t *testing.T) {
 	c.call("execution wrong method", "POST", "/api/v1/code/executions/"+runID, author, `{}`, 405)
 	c.call("report", "POST", "/api/v1/code/executions", author,
 		`{"code":"print(1)","language":"python","environment":"pyodide","status":"success","output":"1\n","error":null,"execution_time":0.01,"exit_code":0,"content_id":"python-basics","code_block_id":"hello"}`, 201)
+	// Reports have their own quota: 6 × the run quota (3).
+	reporter := userToken(t, uniqueUser("reporter"))
+	for i := range 19 {
+		c.call(fmt.Sprintf("report %d", i+1), "POST", "/api/v1/code/executions", reporter,
+			`{"environment":"pyodide","status":"error","error":"Traceback ...","exit_code":1}`, map[bool]int{true: 429, false: 201}[i == 18])
+	}
 	c.call("report bad environment", "POST", "/api/v1/code/executions", author, `{"environment":"server","status":"success"}`, 400)
 	c.call("report bad token", "POST", "/api/v1/code/executions", bad, `{"environment":"pyodide","status":"success"}`, 401)
 	c.call("report too large", "POST", "/api/v1/code/executions", author, mustJSON(map[string]any{"environment": "pyodide", "status": "success", "code": strings.Repeat("#", 70<<10)}), 413)
@@ -414,6 +426,6 @@ func (c *contract) report() {
 		}
 	}
 	sort.Strings(missing)
-	c.t.Logf("live coverage: %d operations; %d of %d declared (operation, status) pairs answered by the real server and validated; not reached: %s",
-		ops, hit, declared, strings.Join(missing, ", "))
+	c.t.Logf("live coverage: %d exchanges validated; %d operations; %d of %d declared (operation, status) pairs answered by the real server; not reached: %s",
+		c.checked, ops, hit, declared, strings.Join(missing, ", "))
 }
