@@ -11,6 +11,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/golang-jwt/jwt/v5"
@@ -24,9 +25,12 @@ import (
 
 // contract is a live server plus the document and what was covered.
 type contract struct {
-	t       *testing.T
-	base    string
-	doc     *openapitest.Doc
+	t    *testing.T
+	base string
+	doc  *openapitest.Doc
+	// mu guards covered and checked: streams are checked on their own
+	// goroutines while the table goes on.
+	mu      sync.Mutex
 	covered map[string]bool // "METHOD /template STATUS"
 	checked int             // exchanges validated
 	// client has no cookie jar (the package's tests give http.DefaultClient
@@ -106,8 +110,11 @@ func (c *contract) check(name string, req *http.Request, resp *http.Response, bo
 			c.t.Errorf("%s: the document rejects the request %s %s: %s", name, req.Method, req.URL.Path, e)
 		}
 	}
-	c.covered[req.Method+" "+c.template(req.URL.Path)+" "+fmt.Sprint(resp.StatusCode)] = true
+	key := req.Method + " " + c.template(req.URL.Path) + " " + fmt.Sprint(resp.StatusCode)
+	c.mu.Lock()
+	c.covered[key] = true
 	c.checked++
+	c.mu.Unlock()
 }
 
 func (c *contract) bodyOf(req *http.Request) string {
@@ -408,6 +415,8 @@ func rejectedID(t *testing.T, c *contract, token string) string {
 
 // report logs which declared (operation, status) pairs the table reached.
 func (c *contract) report() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	declared, hit := 0, 0
 	var missing []string
 	ops := 0
