@@ -38,6 +38,7 @@ func (s *Server) routes() {
 			s.handle("GET /api/v1/code/exercises/stats/{content_id...}", s.handleExerciseStats)
 		}
 	}
+	s.handle("GET /api/v1/openapi.json", s.handleOpenAPI)
 	s.mux.Handle("GET /metrics", s.metrics.handler())
 	s.mux.HandleFunc("GET /healthz", s.handleHealthz)
 	s.mux.HandleFunc("GET /readyz", s.handleReadyz)
