@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/runblock/runblock/internal/sandbox"
@@ -140,15 +139,11 @@ func (r *Runtime) args(s stageSpec) []string {
 	// A few read-only files that libraries look up, and those the
 	// languages name; nothing else of /etc. A view holds only those: one
 	// bind, where each bind costs bwrap a read of the whole mount table.
-	if etc, ok := r.views.etc(s.uid); ok {
+	// A language the runtime was not told of (Config.EtcPaths) may name
+	// /etc paths the view lacks: then each comes from the host, as without
+	// views (the read-only view can't take mount points of its own).
+	if etc, ok := r.views.etc(s.uid); ok && r.views.inEtc(s.roPaths) {
 		a = append(a, "--ro-bind", etc, "/etc")
-		for _, p := range s.roPaths {
-			// /usr is all in its view; /etc paths the view lacks come
-			// from the host (a language the runtime was not told of).
-			if strings.HasPrefix(p, "/etc/") && !r.views.inEtc(p) {
-				a = append(a, "--ro-bind-try", p, p)
-			}
-		}
 	} else {
 		for _, p := range etcPaths(s.roPaths) {
 			a = append(a, "--ro-bind-try", p, p)

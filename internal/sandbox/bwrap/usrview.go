@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 
 	"golang.org/x/sys/unix"
 )
@@ -99,9 +100,18 @@ func (v *usrViews) etc(uid int) (string, bool) {
 	return filepath.Join(base, "/etc"), ok
 }
 
-// inEtc reports whether the /etc view holds path (an absolute /etc path).
-func (v *usrViews) inEtc(path string) bool {
-	return v != nil && slices.Contains(v.layers.etcPaths, path)
+// inEtc reports whether the /etc view holds every /etc path of paths
+// (/usr is all in its view).
+func (v *usrViews) inEtc(paths []string) bool {
+	if v == nil {
+		return false
+	}
+	for _, p := range paths {
+		if strings.HasPrefix(p, "/etc/") && !slices.Contains(v.layers.etcPaths, filepath.Clean(p)) {
+			return false
+		}
+	}
+	return true
 }
 
 // unmount detaches the views. Sandboxes still running keep theirs: bwrap
