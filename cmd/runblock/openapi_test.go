@@ -145,7 +145,13 @@ func (c *contract) template(path string) string {
 // closed after the whole exchange has been validated.
 func (c *contract) stream(name, token, body string) (*http.Response, <-chan map[string]any, <-chan struct{}) {
 	c.t.Helper()
-	req := c.request("POST", "/api/v1/code/execute/stream", token, body)
+	return c.streamAt(name, "/api/v1/code/execute/stream", "ExecutionEvent", token, body)
+}
+
+// streamAt is stream for any event stream whose events are the schema event.
+func (c *contract) streamAt(name, path, event, token, body string) (*http.Response, <-chan map[string]any, <-chan struct{}) {
+	c.t.Helper()
+	req := c.request("POST", path, token, body)
 	resp, err := c.client.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s: %v", name, err)
@@ -169,8 +175,8 @@ func (c *contract) stream(name, token, body string) (*http.Response, <-chan map[
 			if !ok {
 				continue
 			}
-			for _, e := range c.doc.CheckSchema("ExecutionEvent", []byte(line)) {
-				c.t.Errorf("%s: event does not match ExecutionEvent: %s\nevent: %.600s", name, e, line)
+			for _, e := range c.doc.CheckSchema(event, []byte(line)) {
+				c.t.Errorf("%s: event does not match %s: %s\nevent: %.600s", name, event, e, line)
 			}
 			var m map[string]any
 			if err := json.Unmarshal([]byte(line), &m); err != nil {
@@ -179,7 +185,7 @@ func (c *contract) stream(name, token, body string) (*http.Response, <-chan map[
 			}
 			evs <- m
 		}
-		c.check(name, c.request("POST", "/api/v1/code/execute/stream", token, body), resp, all.Bytes())
+		c.check(name, c.request("POST", path, token, body), resp, all.Bytes())
 	}()
 	return resp, evs, done
 }
@@ -297,6 +303,10 @@ func TestAPIAnswersMatchOpenAPI(t *testing.T) {
 		}
 	}
 
+	// Exercises, wasm and containers need the only slot: before the live run below holds it.
+	exercisesContract(t, c, author, user, bad)
+	wasmContract(t, c, author, user, bad)
+
 	// Input and Stop on a live run, and 503 while it holds the only slot.
 	_, evs, done = c.stream("interactive stream", author, `{"code":"print('name?', flush=True)\nprint('hello', input())\nimport time\ntime.sleep(60)"}`)
 	start := <-evs
@@ -314,6 +324,7 @@ func TestAPIAnswersMatchOpenAPI(t *testing.T) {
 	c.call("busy stream", "POST", "/api/v1/code/execute/stream", author, `{"code":"print(1)"}`, 503)
 	// A check not yet cached needs a sandbox slot too.
 	c.call("busy validate", "POST", "/api/v1/code/validate", author, `{"code":"print('not cached yet')"}`, 503)
+	busyContract(c, author)
 	c.call("cancel of someone else's run", "POST", "/api/v1/code/executions/"+id+"/cancel", stranger, "", 404)
 	c.call("cancel bad token", "POST", "/api/v1/code/executions/"+id+"/cancel", bad, "", 401)
 	c.call("cancel wrong method", "GET", "/api/v1/code/executions/"+id+"/cancel", author, "", 405)

@@ -4,6 +4,7 @@ package openapitest
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -109,14 +110,22 @@ func (d *Doc) Schema(name string) (*base.Schema, error) {
 	return p.Schema(), nil
 }
 
-// CheckSchema validates a JSON value against a named component schema.
+// CheckSchema validates a JSON value against a named component schema,
+// strictly: a field the schema does not declare is an error too.
 func (d *Doc) CheckSchema(name string, payload []byte) []string {
 	s, err := d.Schema(name)
 	if err != nil {
 		return []string{err.Error()}
 	}
 	_, errs := d.schemas.ValidateSchemaBytes(s, payload)
-	return describe(errs)
+	if out := describe(errs); len(out) > 0 {
+		return out
+	}
+	var v any
+	if err := json.Unmarshal(payload, &v); err != nil {
+		return []string{err.Error()}
+	}
+	return d.undeclared(s, v, "$")
 }
 
 func describe[E interface{ Error() string }](errs []E) []string {
