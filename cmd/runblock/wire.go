@@ -4,8 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"path/filepath"
-	"slices"
-	"strings"
 
 	"github.com/runblock/runblock/internal/auth"
 	"github.com/runblock/runblock/internal/config"
@@ -38,7 +36,7 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 		Runtime: cfg.Sandbox.Runtime,
 		Bwrap: bwrap.Config{
 			BwrapPath: bw.Path, WorkDir: bw.WorkDir, UIDBase: bw.UIDBase, CgroupParent: bw.CgroupParent,
-			Defaults: cfg.SandboxLimits(), AllowWeak: cfg.Sandbox.AllowWeak, EtcPaths: etcPaths(cfg),
+			Defaults: cfg.SandboxLimits(), AllowWeak: cfg.Sandbox.AllowWeak, EtcPaths: cfg.Languages.EtcPaths(),
 		},
 		MaxConcurrent:  cfg.Concurrency(),
 		MaxQueue:       cfg.MaxQueue,
@@ -116,18 +114,4 @@ func newWasm(ctx context.Context, rt *frontdoor.FrontDoor, cfg config.Config) (*
 		return nil, err
 	}
 	return &wasm.Env{Compiler: comp, Runner: runner}, nil
-}
-
-// etcPaths are the /etc paths the configured languages read.
-func etcPaths(cfg config.Config) []string {
-	var out []string
-	for _, d := range cfg.Languages {
-		for _, p := range d.ReadOnlyPaths {
-			if strings.HasPrefix(p, "/etc/") {
-				out = append(out, p)
-			}
-		}
-	}
-	slices.Sort(out)
-	return slices.Compact(out)
 }

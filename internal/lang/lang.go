@@ -66,6 +66,21 @@ type Checker struct {
 // Set is the configured languages by canonical name.
 type Set map[string]Descriptor
 
+// EtcPaths are the paths under /etc the languages read (their
+// read_only_paths there), sorted, for the sandbox's /etc view.
+func (s Set) EtcPaths() []string {
+	var out []string
+	for _, d := range s {
+		for _, p := range d.ReadOnlyPaths {
+			if strings.HasPrefix(p, "/etc/") {
+				out = append(out, p)
+			}
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // Lookup finds a language by name or alias (callers lower-case what
 // people type; the validator's API is case-sensitive).
 func (s Set) Lookup(name string) (Descriptor, bool) {

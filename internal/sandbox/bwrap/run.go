@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/runblock/runblock/internal/sandbox"
@@ -142,11 +143,17 @@ func (r *Runtime) args(s stageSpec) []string {
 	// A language the runtime was not told of (Config.EtcPaths) may name
 	// /etc paths the view lacks: then each comes from the host, as without
 	// views (the read-only view can't take mount points of its own).
-	if etc, ok := r.views.etc(s.uid); ok && r.views.inEtc(s.roPaths) {
+	etc, views := r.views.etc(s.uid)
+	switch {
+	case views && r.views.inEtc(s.roPaths):
 		a = append(a, "--ro-bind", etc, "/etc")
-	} else {
+	default:
 		for _, p := range etcPaths(s.roPaths) {
-			a = append(a, "--ro-bind-try", p, p)
+			src := p
+			if views && r.views.inEtc([]string{p}) {
+				src = filepath.Join(etc, strings.TrimPrefix(p, "/etc/"))
+			}
+			a = append(a, "--ro-bind-try", src, p)
 		}
 	}
 	a = append(a,

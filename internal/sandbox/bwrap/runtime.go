@@ -18,6 +18,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/runblock/runblock/internal/lang"
 	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/cgroup"
 	"github.com/runblock/runblock/internal/sandbox/figure"
@@ -35,8 +36,9 @@ type Config struct {
 	UsrViewDir string // per-uid overlay views of /usr; /run/runblock-usr (see usrview.go)
 	// EtcPaths are the paths under /etc the languages read (their
 	// read_only_paths): the views' /etc holds copies of them besides the
-	// loader's files. A language naming one not here gets it bound from
-	// the host on its own (slower, and its locks reach the host file).
+	// loader's files; nil means the built-in languages'. A language naming
+	// one not here gets it bound from the host on its own (slower, and its
+	// locks reach that host file).
 	EtcPaths []string
 	Slots    int // concurrent sandboxes = uids used; 16
 	// SlotWait bounds the wait for a free uid; beyond it Run fails with
@@ -173,7 +175,7 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if r.dropPriv {
 		// Without views a sandbox's file locks reach host files: a warning,
 		// not a refusal, as hosts without overlayfs still isolate the rest.
-		if r.views, r.viewErr = mountUsrViews(cfg.UsrViewDir, r.uids, cfg.EtcPaths); r.viewErr != nil {
+		if r.views, r.viewErr = mountUsrViews(cfg.UsrViewDir, r.uids, etcOrBuiltin(cfg.EtcPaths)); r.viewErr != nil {
 			r.log.Warn("sandboxes share lock state with host /usr", "err", r.viewErr)
 		}
 	} else {
@@ -258,3 +260,10 @@ func newID() string {
 
 // Describe names the runtime and its cgroup mode for people.
 func (r *Runtime) Describe() string { return "bwrap (cgroups " + r.Mode() + ")" }
+
+func etcOrBuiltin(paths []string) []string {
+	if paths == nil {
+		return lang.Builtins().EtcPaths()
+	}
+	return paths
+}
