@@ -164,6 +164,7 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	// A uid per slot, leased host-wide: no other runtime on this host can
 	// run sandboxes as these uids, so the janitor can kill by uid.
 	if r.dropPriv {
+		sweepStaleViews(cfg.UsrViewDir, cfg.LeaseDir)
 		if r.uids, r.leases, err = leaseUIDs(cfg.LeaseDir, cfg.UIDBase, cfg.Slots); err != nil {
 			return nil, err
 		}

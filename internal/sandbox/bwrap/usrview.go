@@ -133,3 +133,30 @@ func (v *usrViews) unmount() error {
 	}
 	return errors.Join(errs...)
 }
+
+// sweepStaleViews unmounts the views of uids that no runtime holds: views
+// a killed runtime left mounted. Every sandbox's bwrap reads the whole
+// mount table for each bind, so stale mounts slow every run on the host.
+// Holding a uid's lease lock (see uids.go) while unmounting keeps another
+// runtime from leasing it meanwhile.
+func sweepStaleViews(dir, leaseDir string) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if _, err := strconv.Atoi(e.Name()); err != nil {
+			continue
+		}
+		f, err := os.OpenFile(filepath.Join(leaseDir, e.Name()+".lock"), os.O_RDWR, 0)
+		if err != nil {
+			continue
+		}
+		if unix.Flock(int(f.Fd()), unix.LOCK_EX|unix.LOCK_NB) == nil {
+			for _, src := range viewed {
+				_ = unix.Unmount(filepath.Join(dir, e.Name(), src), unix.MNT_DETACH)
+			}
+		}
+		f.Close() // drops the lock
+	}
+}
