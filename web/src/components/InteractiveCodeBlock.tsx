@@ -9,6 +9,12 @@ import { copyText } from '../lib/clipboard'
 import { queuedLabel, statusLabel } from './status'
 import type { CodeBlock } from '../lib/api'
 
+// How learners know the languages (the server's descriptors use these too).
+const LANGUAGE_NAMES: Record<string, string> = {
+  c: 'C', 'c++': 'C++', python: 'Python', rust: 'Rust', javascript: 'JavaScript', typescript: 'TypeScript',
+  go: 'Go', java: 'Java', bash: 'Bash', sql: 'SQL',
+}
+
 export interface InteractiveCodeBlockProps {
   lessonId: string
   block: CodeBlock
@@ -92,7 +98,7 @@ export function InteractiveCodeBlock({ lessonId, block }: InteractiveCodeBlockPr
 
   const shown = exec.status !== 'idle' || !exec.terminal.isEmpty()
   const title = block.title || block.id
-  const langName = ({ c: 'C', 'c++': 'C++', python: 'Python', rust: 'Rust' } as Record<string, string>)[block.language] ?? block.language
+  const langName = LANGUAGE_NAMES[block.language] ?? block.language
 
   let live = ''
   if (exec.retrying) live = `Server busy, retrying in ${exec.retrying.delaySeconds} s (attempt ${exec.retrying.attempt} of ${exec.retrying.maxAttempts})`
