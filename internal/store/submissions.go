@@ -192,3 +192,46 @@ func DecodeFailedTests(s string) ([]string, error) {
 	err := json.Unmarshal([]byte(s), &names)
 	return names, err
 }
+
+// Rows is what both drivers' query results offer (database/sql's *Rows,
+// pgx's Rows), so each store runs its own SQL and reads rows here.
+type Rows interface {
+	Next() bool
+	Scan(dest ...any) error
+	Err() error
+}
+
+// ReadSolved collects the code_block_id column of a solved-blocks query.
+func ReadSolved(rows Rows) (map[string]bool, error) {
+	out := map[string]bool{}
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
+}
+
+// ReadExerciseStats aggregates rows of (code_block_id, user_id, status,
+// failed_tests as JSON text), oldest first.
+func ReadExerciseStats(rows Rows) (map[string]ExerciseStats, error) {
+	var all []SubmissionRow
+	for rows.Next() {
+		var r SubmissionRow
+		var failed string
+		if err := rows.Scan(&r.CodeBlockID, &r.UserID, &r.Status, &failed); err != nil {
+			return nil, err
+		}
+		var err error
+		if r.FailedTests, err = DecodeFailedTests(failed); err != nil {
+			return nil, err
+		}
+		all = append(all, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return AggregateSubmissions(all), nil
+}

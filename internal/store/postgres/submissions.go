@@ -33,15 +33,7 @@ func (s *Store) SolvedBlocks(ctx context.Context, userID, contentID string) (map
 		return nil, err
 	}
 	defer rows.Close()
-	out := map[string]bool{}
-	for rows.Next() {
-		var id string
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		out[id] = true
-	}
-	return out, rows.Err()
+	return store.ReadSolved(rows)
 }
 
 // ExerciseStats implements store.Submissions.
@@ -52,20 +44,5 @@ func (s *Store) ExerciseStats(ctx context.Context, contentID string) (map[string
 		return nil, err
 	}
 	defer rows.Close()
-	var all []store.SubmissionRow
-	for rows.Next() {
-		var r store.SubmissionRow
-		var failed string
-		if err := rows.Scan(&r.CodeBlockID, &r.UserID, &r.Status, &failed); err != nil {
-			return nil, err
-		}
-		if r.FailedTests, err = store.DecodeFailedTests(failed); err != nil {
-			return nil, err
-		}
-		all = append(all, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return store.AggregateSubmissions(all), nil
+	return store.ReadExerciseStats(rows)
 }
