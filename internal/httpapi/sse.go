@@ -233,6 +233,26 @@ const (
 	defaultStreamWriteTimeout = 10 * time.Second
 )
 
+// startStream answers 200 as an event stream and sends q's events to the
+// client until q closes. A client that goes away, stops reading or falls
+// too far behind gets gone called: it has no use for the rest of the run,
+// nor for its place in line. The returned channel closes when sending ends.
+func (s *Server) startStream(w http.ResponseWriter, r *http.Request, q *eventQueue, gone func()) <-chan struct{} {
+	rc := http.NewResponseController(w)
+	h := w.Header()
+	h.Set("Content-Type", "text/event-stream")
+	h.Set("Cache-Control", "no-cache")
+	h.Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pump(w, rc, q, r.Context().Done(), s.StreamWriteTimeout)
+		gone()
+	}()
+	return done
+}
+
 // pump writes queued events to the client until the queue is closed and
 // drained, the queue overflows, or the client goes away or stops reading.
 // Each batch is flushed at once, under a fresh write deadline: the deadline

@@ -71,21 +71,7 @@ func (s *Server) handleStream(w http.ResponseWriter, r *http.Request) {
 		setHeaders(w, execute.QuotaHeaders(start.Quota))
 	}
 
-	rc := http.NewResponseController(w)
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-
-	pumpDone := make(chan struct{})
-	go func() {
-		defer close(pumpDone)
-		pump(w, rc, q, r.Context().Done(), s.StreamWriteTimeout)
-		// A client that went away, stopped reading or fell too far behind
-		// has no use for the rest of the run, nor for its place in line.
-		run.Cancel()
-	}()
+	pumpDone := s.startStream(w, r, q, run.Cancel)
 	s.metrics.streams.Inc()
 	defer s.metrics.streams.Dec()
 	out, err := run.Wait()

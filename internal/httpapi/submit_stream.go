@@ -74,18 +74,7 @@ func (s *Server) handleSubmitStream(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, first.err)
 		return
 	}
-	rc := http.NewResponseController(w)
-	h := w.Header()
-	h.Set("Content-Type", "text/event-stream")
-	h.Set("Cache-Control", "no-cache")
-	h.Set("X-Accel-Buffering", "no")
-	w.WriteHeader(http.StatusOK)
-	pumpDone := make(chan struct{})
-	go func() {
-		defer close(pumpDone)
-		pump(w, rc, q, r.Context().Done(), s.StreamWriteTimeout)
-		cancel() // a client that went away has no use for the rest
-	}()
+	pumpDone := s.startStream(w, r, q, cancel)
 	res := first
 	if !early {
 		res = <-finished
