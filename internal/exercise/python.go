@@ -2,18 +2,16 @@ package exercise
 
 import (
 	"bytes"
-	"context"
 	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"os/exec"
 	"slices"
 	"sync"
-	"time"
 
 	"github.com/runblock/runblock/internal/content"
 	"github.com/runblock/runblock/internal/sandbox"
+	"github.com/runblock/runblock/internal/validate"
 )
 
 // The Python harness: see harness.py for the order of its steps and what
@@ -104,18 +102,9 @@ func (c *compiled) get(python string) ([]byte, error) {
 	if b, ok := c.pyc[python]; ok {
 		return b, nil
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	// Only our own script is compiled here, never a learner's code.
-	cmd := exec.CommandContext(ctx, python, "-I", "-S", "-c",
-		"import sys, importlib._bootstrap_external as b\n"+
-			"code = compile(sys.stdin.buffer.read(), '"+harnessName+"', 'exec', dont_inherit=True)\n"+
-			"sys.stdout.buffer.write(b._code_to_timestamp_pyc(code))")
-	cmd.Stdin = bytes.NewReader(harnessSource)
-	cmd.Env = []string{}
-	out, err := cmd.Output()
+	out, err := validate.CompilePyc(python, harnessName, harnessSource)
 	if err != nil {
-		return nil, fmt.Errorf("exercise: compile the harness with %s: %w", python, err)
+		return nil, fmt.Errorf("exercise: %w", err)
 	}
 	if c.pyc == nil {
 		c.pyc = map[string][]byte{}
