@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moby/moby/client"
 
 	"github.com/runblock/runblock/internal/sandbox/container"
 	"github.com/runblock/runblock/internal/sandbox/container/podmantest"
@@ -127,7 +126,7 @@ func TestDockerEnvironmentThroughTheEngine(t *testing.T) {
 	// next start on a live engine.
 	ts.stop(t)
 	e2 := podmantest.Start(t)
-	if len(ownedContainers(t, e2.Host, owner+".docker")) == 0 {
+	if len(podmantest.Owned(t, e2.Host, owner+".docker")) == 0 {
 		t.Fatal("no container left when the engine went away: nothing to check")
 	}
 	rt, err := container.New(context.Background(), container.Config{Host: e2.Host, Image: e2.Image, Owner: owner + ".docker"})
@@ -135,28 +134,9 @@ func TestDockerEnvironmentThroughTheEngine(t *testing.T) {
 		t.Fatal(err)
 	}
 	rt.Close()
-	if left := ownedContainers(t, e2.Host, owner+".docker"); len(left) != 0 {
+	if left := podmantest.Owned(t, e2.Host, owner+".docker"); len(left) != 0 {
 		t.Fatalf("containers left after a start on a live engine: %v", left)
 	}
-}
-
-// ownedContainers lists the ids of the containers labelled with owner.
-func ownedContainers(t *testing.T, host, owner string) map[string]bool {
-	t.Helper()
-	api, err := client.New(client.WithHost(host), client.WithAPIVersionNegotiation())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer api.Close()
-	list, err := api.ContainerList(context.Background(), client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("label", container.LabelOwner+"="+owner)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	ids := map[string]bool{}
-	for _, c := range list.Items {
-		ids[c.ID] = true
-	}
-	return ids
 }
 
 // TestKill9ServerLeavesNoContainer: a server killed with SIGKILL while a
@@ -171,11 +151,11 @@ func TestKill9ServerLeavesNoContainer(t *testing.T) {
 		e.Host, owner, e.Image))
 	ps := startServerProcess(t, t.TempDir(), nil, "--config", cfg)
 	go http.Post(ps.URL+"/api/v1/code/execute", "application/json", strings.NewReader(`{"code":"import time\ntime.sleep(120)","environment":"docker"}`))
-	var before map[string]bool
+	var before map[string]string
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		// The run's container and a warm one (refilled after the run took one).
-		if before = ownedContainers(t, e.Host, owner+".docker"); len(before) >= 2 {
+		if before = podmantest.Owned(t, e.Host, owner+".docker"); len(before) >= 2 {
 			break
 		}
 		if time.Now().After(deadline) {
@@ -184,12 +164,12 @@ func TestKill9ServerLeavesNoContainer(t *testing.T) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	ps.kill(t)
-	if left := ownedContainers(t, e.Host, owner+".docker"); len(left) < 2 {
+	if left := podmantest.Owned(t, e.Host, owner+".docker"); len(left) < 2 {
 		t.Fatalf("nothing left behind to clean: %v", left)
 	}
 	startServer(t, nil, "--config", cfg)
-	for id := range ownedContainers(t, e.Host, owner+".docker") {
-		if before[id] {
+	for id := range podmantest.Owned(t, e.Host, owner+".docker") {
+		if _, ok := before[id]; ok {
 			t.Fatalf("container %s of the killed server still there after restart", id)
 		}
 	}

@@ -18,25 +18,6 @@ import (
 	"github.com/runblock/runblock/internal/sandbox/container/podmantest"
 )
 
-// owned lists the containers labelled with owner: id → state.
-func owned(t *testing.T, host, owner string) map[string]string {
-	t.Helper()
-	api, err := client.New(client.WithHost(host), client.WithAPIVersionNegotiation())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer api.Close()
-	list, err := api.ContainerList(context.Background(), client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("label", container.LabelOwner+"="+owner)})
-	if err != nil {
-		t.Fatal(err)
-	}
-	m := map[string]string{}
-	for _, c := range list.Items {
-		m[c.ID] = string(c.State)
-	}
-	return m
-}
-
 func waitFor(t *testing.T, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(60 * time.Second)
@@ -59,7 +40,7 @@ func TestWarmContainersUsedOnce(t *testing.T) {
 	rt := newRuntime(t, e, container.Config{Owner: owner, Warm: 2, WarmLanguage: python})
 	var before map[string]string
 	waitFor(t, "two warm containers", func() bool {
-		before = owned(t, e.Host, owner)
+		before = podmantest.Owned(t, e.Host, owner)
 		n := 0
 		for _, st := range before {
 			if st == "running" {
@@ -81,7 +62,7 @@ func TestWarmContainersUsedOnce(t *testing.T) {
 	if res.Status != sandbox.StatusSuccess || second == "" || second == first {
 		t.Fatalf("second run in %q after %q: %+v", second, first, res)
 	}
-	waitFor(t, "the used container removed", func() bool { _, ok := owned(t, e.Host, owner)[first]; return !ok })
+	waitFor(t, "the used container removed", func() bool { _, ok := podmantest.Owned(t, e.Host, owner)[first]; return !ok })
 	// Limits a warm container was not made with take a cold one.
 	res, out, _ = run(t, rt, whoAmI, sandbox.Limits{MemoryBytes: 64 << 20})
 	if id := containerID.FindString(out); res.Status != sandbox.StatusSuccess || id == "" || before[id] != "" {
@@ -108,14 +89,14 @@ func TestKill9LeavesNoContainer(t *testing.T) {
 	sc := bufio.NewScanner(stdout)
 	for sc.Scan() && !strings.Contains(sc.Text(), "CHILD-RUNNING") {
 	}
-	left := owned(t, e.Host, owner)
+	left := podmantest.Owned(t, e.Host, owner)
 	cmd.Process.Kill()
 	cmd.Wait()
 	if len(left) < 2 {
 		t.Fatalf("the child held %d containers, want a warm one and a running one: %v", len(left), left)
 	}
 	newRuntime(t, e, container.Config{Owner: owner})
-	if got := owned(t, e.Host, owner); len(got) != 0 {
+	if got := podmantest.Owned(t, e.Host, owner); len(got) != 0 {
 		t.Fatalf("containers left after restart: %v", got)
 	}
 }
@@ -153,8 +134,8 @@ func TestSweepRemovesOnlyUntracked(t *testing.T) {
 	e := podmantest.Start(t)
 	owner := "sweep-" + time.Now().Format("150405.000000")
 	rt := newRuntime(t, e, container.Config{Owner: owner, Warm: 1, WarmLanguage: python})
-	waitFor(t, "a warm container", func() bool { return len(owned(t, e.Host, owner)) == 1 })
-	warm := owned(t, e.Host, owner)
+	waitFor(t, "a warm container", func() bool { return len(podmantest.Owned(t, e.Host, owner)) == 1 })
+	warm := podmantest.Owned(t, e.Host, owner)
 
 	api, err := client.New(client.WithHost(e.Host), client.WithAPIVersionNegotiation())
 	if err != nil {
@@ -171,7 +152,7 @@ func TestSweepRemovesOnlyUntracked(t *testing.T) {
 	if err := rt.Sweep(context.Background(), 0); err != nil {
 		t.Fatal(err)
 	}
-	left := owned(t, e.Host, owner)
+	left := podmantest.Owned(t, e.Host, owner)
 	if _, ok := left[stray.ID]; ok {
 		t.Fatalf("untracked container %s not removed", stray.ID)
 	}

@@ -17,6 +17,10 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/moby/moby/client"
+
+	"github.com/runblock/runblock/internal/sandbox/container"
 )
 
 // Engine is a running API service.
@@ -153,4 +157,23 @@ func errText(err error) string {
 		return string(ee.Stderr)
 	}
 	return ""
+}
+
+// Owned lists the containers labelled as owner's: id → state.
+func Owned(t testing.TB, host, owner string) map[string]string {
+	t.Helper()
+	api, err := client.New(client.WithHost(host), client.WithAPIVersionNegotiation())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer api.Close()
+	list, err := api.ContainerList(context.Background(), client.ContainerListOptions{All: true, Filters: make(client.Filters).Add("label", container.LabelOwner+"="+owner)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := map[string]string{}
+	for _, c := range list.Items {
+		m[c.ID] = string(c.State)
+	}
+	return m
 }
