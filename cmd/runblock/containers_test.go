@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/runblock/runblock/internal/sandbox/container"
 	"github.com/runblock/runblock/internal/sandbox/container/podmantest"
 )
