@@ -26,7 +26,7 @@ export function TestResults({ result }: { result: Submission }) {
               <span className="rb-test-mark" aria-hidden="true">{t.passed ? '✓' : '✗'}</span>
               <span className="rb-test-verdict">{t.passed ? 'passed' : 'failed'}</span>
               <span className="rb-test-label">
-                <code className="rb-test-name">{t.name}</code>
+                <code className="rb-test-name">{breakable(t.name)}</code>
                 {t.hidden && <> <span className="rb-test-hidden">hidden</span></>}
               </span>
               {!t.passed && t.message && <span className="rb-test-msg">{t.message}</span>}
@@ -42,4 +42,16 @@ export function TestResults({ result }: { result: Submission }) {
       )}
     </section>
   )
+}
+
+/** A test's name with a line-break opportunity after each dot, so that a
+ * narrow screen wraps `Class.test_name` between its parts, not mid-word. */
+function breakable(name: string) {
+  const parts = name.split('.')
+  return parts.map((p, i) => (
+    <span key={i}>
+      {p}
+      {i < parts.length - 1 && <>.<wbr /></>}
+    </span>
+  ))
 }
