@@ -54,7 +54,7 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 	boot, script := validate.StartScript(cfg.Languages["python"].Run[0])
 	err = fd.EnableRunPool(frontdoor.RunPoolOptions{
 		Languages: cfg.Languages.WarmNames("python"), Budget: runWarm, PlainSize: cfg.Concurrency(), LibSize: 1,
-		Wrappers: []string{validate.GuardFileName, validate.GuardFileName + "c"},
+		Wrappers: []string{validate.GuardFileName, validate.GuardFileName + "c", validate.StartFileName, validate.StartFileName + "c"},
 		Boot:     sandbox.File{Name: boot, Content: script},
 	})
 	if err != nil {

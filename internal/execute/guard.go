@@ -47,6 +47,10 @@ func (s *Service) runSandbox(ctx context.Context, p Prepared, h Harness, req san
 	if p.runtime != nil {
 		rt = p.runtime
 	}
+	guard := name != ""
+	if h == nil && !guard {
+		name, script = s.starter(p)
+	}
 	if name == "" {
 		return rt.Run(ctx, req)
 	}
@@ -54,6 +58,9 @@ func (s *Service) runSandbox(ctx context.Context, p Prepared, h Harness, req san
 		if req, err = guarded(req, name, script); err != nil {
 			return sandbox.Result{}, err
 		}
+	}
+	if !guard {
+		return rt.Run(ctx, req)
 	}
 	tail := &stderrTail{w: req.Stderr}
 	req.Stderr = tail
@@ -76,7 +83,12 @@ func guarded(req sandbox.Request, name string, script []byte) (sandbox.Request, 
 		return req, apperr.New(apperr.Internal, "guard_unusable", "python's run command does not name %s; the policy guard cannot start it", req.Language.FileName)
 	}
 	lang := req.Language
-	lang.Run = slices.Insert(slices.Clone(lang.Run), i, name)
+	wrap := []string{name}
+	if !slices.Contains(lang.Run[:i], "-S") {
+		// The guard does site's work itself, for less (see guard.py's _site).
+		wrap = []string{"-S", name}
+	}
+	lang.Run = slices.Insert(slices.Clone(lang.Run), i, wrap...)
 	req.Language = lang
 	req.Files = append(slices.Clone(req.Files), sandbox.File{Name: name, Content: script})
 	return req, nil
@@ -97,6 +109,9 @@ func (s *Service) Prewarm() error {
 	name, script, err := s.guard(p)
 	if err != nil {
 		return err
+	}
+	if name == "" {
+		name, script = s.starter(p)
 	}
 	req := sandbox.Request{Language: p.Lang, Files: []sandbox.File{{}}, Limits: p.Limits}
 	if s.figures(p, IO{}, nil) != nil {
@@ -125,6 +140,23 @@ func (s *Service) guard(p Prepared) (string, []byte, error) {
 		return "", nil, ValidationError(err)
 	}
 	return name, script, nil
+}
+
+// starterSource is implemented by validators that have the policy-less
+// start script (validate.Validator); fakes without it start main.py as is.
+type starterSource interface {
+	Starter() (name string, content []byte)
+}
+
+// starter is the script that starts a Python run whose policy needs no
+// guard, so that every Python run starts the same way (with -S: see
+// guarded); none for other languages and containers.
+func (s *Service) starter(p Prepared) (string, []byte) {
+	st, ok := s.val.(starterSource)
+	if p.Language != "python" || p.runtime != nil || !ok {
+		return "", nil
+	}
+	return st.Starter()
 }
 
 // Harness runs a program under tests (see internal/exercise): it takes the

@@ -30,6 +30,8 @@ func (s staticPass) Validate(ctx context.Context, r validate.Request) (validate.
 
 func (s staticPass) Guard(policy string) (string, []byte, error) { return s.v.Guard(policy) }
 
+func (s staticPass) Starter() (string, []byte) { return s.v.Starter() }
+
 // python is the built-in descriptor, with its env and read-only paths (matplotlib reads /etc/matplotlibrc).
 var python = lang.Builtins()["python"].Language
 
@@ -195,6 +197,30 @@ func TestGuardOnlyUnderPoliciesThatDeny(t *testing.T) {
 	o, out, stderr := runGuarded(t, svc, "import os\nprint(os.getcwd())", "")
 	if o.Result.Status != sandbox.StatusSuccess || out != "/box\n" {
 		t.Fatalf("sandbox-only: status %q, stdout %q, stderr %q", o.Result.Status, out, stderr)
+	}
+}
+
+// TestPythonStartsWithoutSiteLikeWithIt: every Python run starts with -S
+// through the guard or the start script, which do site's work for less;
+// a program must not tell, but for sys.flags.
+func TestPythonStartsWithoutSiteLikeWithIt(t *testing.T) {
+	code := `import sys, builtins
+print('no_site', sys.flags.no_site)
+print('dist', '/usr/lib/python3/dist-packages' in sys.path)
+import numpy, mpl_toolkits.mplot3d
+print('numpy', bool(numpy.__version__), 'pkg_resources' in sys.modules)
+print('builtins', all(hasattr(builtins, n) for n in ('exit', 'quit', 'help', 'copyright', 'credits', 'license')))
+exit(3)
+`
+	o, out, stderr := runGuarded(t, newGuardedService(t, "sandbox-only"), code, "")
+	want := "no_site 1\ndist True\nnumpy True False\nbuiltins True\n"
+	if o.Result.ExitCode != 3 || out != want {
+		t.Fatalf("exit %d, stdout %q (want %q), stderr %q", o.Result.ExitCode, out, want, stderr)
+	}
+	// Behind the guard too (teaching refuses sys, so less is shown).
+	o, out, stderr = runGuarded(t, newGuardedService(t, "teaching"), "import numpy\nprint(numpy.arange(3).sum())\nexit(4)", "")
+	if o.Result.ExitCode != 4 || out != "3\n" {
+		t.Fatalf("teaching: exit %d, stdout %q, stderr %q", o.Result.ExitCode, out, stderr)
 	}
 }
 

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os/exec"
+	"sync"
 	"time"
 )
 
@@ -110,12 +111,17 @@ func (v *Validator) Guard(policy string) (name string, content []byte, err error
 	if err != nil || src == nil {
 		return "", nil, err
 	}
-	g := guardFile{name: GuardFileName, content: src}
-	if pyc, err := compileGuard(v.pythonPath, src); err == nil {
-		g = guardFile{name: GuardFileName + "c", content: pyc}
-	}
+	g := finishGuard(v.pythonPath, GuardFileName, src)
 	v.guards.Store(policy, g)
 	return g.name, g.content, nil
+}
+
+// Starter returns the start script (StartScript) for the validator's
+// Python, made once: runs whose policy needs no guard start through it,
+// so that every Python run starts the one same way.
+func (v *Validator) Starter() (name string, content []byte) {
+	v.startOnce.Do(func() { v.start.name, v.start.content = StartScript(v.pythonPath) })
+	return v.start.name, v.start.content
 }
 
 // StartScript returns guard.py without a policy, compiled by python like
@@ -123,10 +129,8 @@ func (v *Validator) Guard(policy string) (name string, content []byte, err error
 // front door's run pool), exactly as a guard starts main.py.
 func StartScript(python string) (name string, content []byte) {
 	src := bytes.Replace(guardScript, guardMarker, []byte("POLICY = None\n"), 1)
-	if pyc, err := compileGuard(python, src); err == nil {
-		return StartFileName + "c", pyc
-	}
-	return StartFileName, src
+	g := finishGuard(python, StartFileName, src)
+	return g.name, g.content
 }
 
 // StartFileName is the policy-less guard's source name in /box.
@@ -137,9 +141,66 @@ type guardFile struct {
 	content []byte
 }
 
-// compileGuard turns the guard's source into a .pyc for python.
-func compileGuard(python string, src []byte) ([]byte, error) {
-	return CompilePyc(python, "/box/"+GuardFileName, src)
+// finishGuard writes what python's site sets up into a guard's source and
+// compiles it into a .pyc for python, named name+"c"; if that fails, the
+// source is used.
+func finishGuard(python, name string, src []byte) guardFile {
+	if site, err := siteOf(python); err == nil {
+		src = bytes.Replace(src, siteMarker, append(append([]byte("SITE = "), site...), '\n'), 1)
+	}
+	if pyc, err := CompilePyc(python, "/box/"+GuardFileName, src); err == nil {
+		return guardFile{name: name + "c", content: pyc}
+	}
+	return guardFile{name: name, content: src}
+}
+
+// siteMarker is the line of guard.py that python's site set-up replaces.
+var siteMarker = []byte("SITE = None  # runblock:site\n")
+
+var siteCache sync.Map // python path -> JSON for guard.py's SITE
+
+// siteQuery is runblock's own (never a learner's): after site has run, its
+// site-packages and the packages its nspkg.pth files made (modules whose
+// code never ran: nothing but dunder names).
+const siteQuery = `import json, site, sys
+dirs = site.getsitepackages()
+ns = {n: list(m.__path__) for n, m in sys.modules.items()
+      if getattr(m, "__path__", None) and all(k.startswith("__") for k in vars(m))
+      and all(any(p.startswith(d + "/") for d in dirs) for p in m.__path__)}
+sys.stdout.write(json.dumps({"dirs": dirs, "namespaces": ns}))`
+
+// siteOf asks python what site sets up at start-up: python runs with -S
+// in the sandbox, and the guard does that itself (see guard.py's _site).
+// The answer is JSON, which guard.py reads as a Python literal.
+func siteOf(python string) ([]byte, error) {
+	if d, ok := siteCache.Load(python); ok {
+		return d.([]byte), nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, "-I", "-c", siteQuery)
+	cmd.Env = []string{}
+	out, err := cmd.Output()
+	if err != nil {
+		return nil, fmt.Errorf("site of %s: %w", python, err)
+	}
+	var site struct {
+		Dirs       []string            `json:"dirs"`
+		Namespaces map[string][]string `json:"namespaces"`
+	}
+	if err := json.Unmarshal(out, &site); err != nil || site.Dirs == nil {
+		return nil, fmt.Errorf("site of %s: %q: %v", python, out, err)
+	}
+	if site.Namespaces == nil {
+		site.Namespaces = map[string][]string{} // JSON's null is no Python name
+	}
+	// Re-encoded: only strings, lists and objects reach the script.
+	js, err := json.Marshal(site)
+	if err != nil {
+		return nil, err
+	}
+	siteCache.Store(python, js)
+	return js, nil
 }
 
 // CompilePyc compiles one of runblock's own Python scripts (never a

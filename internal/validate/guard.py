@@ -56,6 +56,11 @@ true, false, null = True, False, None
 POLICY = {}  # runblock:policy
 del true, false, null
 
+# What site sets up for this interpreter, written here by the server (see
+# guard.go): started with -S, the guard does site's work itself. "dirs":
+# its site-packages; "namespaces": packages its *-nspkg.pth files make.
+SITE = None  # runblock:site
+
 EXIT_CODE = 97
 WARM = False  # set when started by a warm sandbox (--runblock-warm=)
 PREFIX = "runblock-policy: "
@@ -66,7 +71,7 @@ GUARD = (lambda: 0).__code__.co_filename
 # sends figures), bound read-only by the server like /usr.
 TRUSTED = ("/usr/", "<frozen ", "/opt/runblock/")
 READ_PREFIXES = ("/usr/", "/box/", "/tmp/", "/etc/", "/opt/runblock/")
-READ_FILES = frozenset({"/usr", "/box", "/tmp", "/etc", "/dev/null", "/dev/zero",
+READ_FILES = frozenset({"/usr", "/box", "/tmp", "/etc", "/opt/runblock", "/dev/null", "/dev/zero",
                         "/dev/urandom", "/dev/random"})
 WRITE_PREFIXES = ("/tmp/",)
 WRITE_FILES = frozenset({"/tmp", "/dev/null"})
@@ -364,10 +369,64 @@ def _print_exception(exc):
     sys.stderr.flush()
 
 
+def _site():
+    """What site does at start-up, for python3 -S. The server starts Python
+    with -S because site's own imports and its .pth files (each may import
+    modules of its own) cost about as much as the rest of a hello world;
+    the program still finds the same site-packages, namespace packages,
+    exit() and help(), and sitecustomize (runblock's figure backend). Other
+    .pth files are not read (the sandbox hides them anyway)."""
+    if not sys.flags.no_site:
+        return
+    if not SITE:
+        # The server could not ask this interpreter for them: all of site.
+        import site
+        site.main()
+        return
+    import builtins
+    import posix
+    import _sitebuiltins
+    for d in SITE["dirs"]:
+        try:
+            # site adds only directories that exist
+            is_dir = posix.stat(d).st_mode & 0o170000 == 0o040000
+        except OSError:
+            is_dir = False
+        if is_dir and d not in sys.path:
+            sys.path.append(d)
+    # As an nspkg.pth does (a package's module made, its __init__ not run),
+    # without the importlib.util it imports: else mpl_toolkits' __init__
+    # imports pkg_resources, which matplotlib.pyplot pays for.
+    spec = sys.modules["_frozen_importlib"].ModuleSpec
+    for name in sorted(SITE["namespaces"]):
+        m = type(sys)(name)
+        m.__path__ = list(SITE["namespaces"][name])
+        m.__package__ = name
+        m.__spec__ = spec(name, None, is_package=True)
+        m.__spec__.submodule_search_locations = m.__path__
+        if sys.modules.setdefault(name, m) is m and "." in name:
+            parent, _, child = name.rpartition(".")
+            if parent in sys.modules:
+                setattr(sys.modules[parent], child, m)
+    eof = "Ctrl-D (i.e. EOF)"
+    builtins.quit = _sitebuiltins.Quitter("quit", eof)
+    builtins.exit = _sitebuiltins.Quitter("exit", eof)
+    builtins.copyright = _sitebuiltins._Printer("copyright", sys.copyright)
+    builtins.credits = _sitebuiltins._Printer("credits", "Thanks to CWI, CNRI, BeOpen.com, Zope Corporation and a cast of thousands\n    for supporting Python development.  See www.python.org for more information.")
+    builtins.license = _sitebuiltins._Printer("license", "See https://www.python.org/psf/license/")
+    builtins.help = _sitebuiltins._Helper()
+    try:
+        import sitecustomize  # noqa: F401
+    except Exception as e:
+        if not (isinstance(e, ImportError) and e.name == "sitecustomize"):
+            sys.stderr.write("Error in sitecustomize; set PYTHONVERBOSE for traceback:\n%s: %s\n" % (type(e).__name__, e))
+
+
 def _main():
     import builtins
     import posix
 
+    _site()
     if len(sys.argv) < 2:
         posix.write(2, b"usage: runblock_guard.py [--runblock-warm=MODS] main.py [args...]\n")
         posix._exit(2)

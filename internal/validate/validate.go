@@ -111,6 +111,8 @@ type Validator struct {
 	maxCodeBytes  int
 	limits        sandbox.Limits
 	guards        sync.Map // policy name → guardFile
+	startOnce     sync.Once
+	start         guardFile // see Starter
 	langs         lang.Set
 }
 
