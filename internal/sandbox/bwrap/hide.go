@@ -74,8 +74,11 @@ func (r *Runtime) hidingArgs() []string {
 	a := []string{
 		"--ro-bind", filepath.Join(r.standIns, "cmdline"), "/proc/cmdline",
 		"--ro-bind", filepath.Join(r.standIns, "stat"), "/proc/stat",
-		"--size", "65536", "--tmpfs", "/usr/local",
 	}
+	if r.views != nil {
+		return a // the views hide /usr/local (see hideUsrLocal)
+	}
+	a = append(a, "--size", "65536", "--tmpfs", "/usr/local")
 	for _, p := range r.usrLocal {
 		a = append(a, "--ro-bind", p, p)
 	}

@@ -100,6 +100,9 @@ func buildLayers(dir string, extraEtc []string) (viewLayers, error) {
 			fmt.Fprintf(h, "hide %s\n", p)
 		}
 	}
+	if err := hideUsrLocal(hide, h); err != nil {
+		return viewLayers{}, err
+	}
 	if err := os.MkdirAll(hide, 0o755); err != nil {
 		return viewLayers{}, err
 	}
@@ -111,6 +114,45 @@ func buildLayers(dir string, extraEtc []string) (viewLayers, error) {
 		// Another runtime built the same layers first: use its copy.
 	}
 	return viewLayers{etc: filepath.Join(final, "etc"), etcPaths: shown, usrHide: filepath.Join(final, "usr-hide")}, nil
+}
+
+// hideUsrLocal adds whiteouts for all of /usr/local but usrLocalKeep to
+// the /usr layer: what the host installed there by hand (toolchains,
+// scripts) stays out of sandboxes, as a tmpfs over it did without views,
+// for no mount of a sandbox's own (each costs its bwrap a read of the
+// whole mount table). What appears there after the start shows until the
+// next one: the layers are made at start-up.
+func hideUsrLocal(hide string, h io.Writer) error {
+	keep := usrLocalKeep()
+	var walk func(dir string) error
+	walk = func(dir string) error {
+		entries, err := os.ReadDir(dir)
+		if err != nil {
+			return nil // no /usr/local: nothing to hide
+		}
+		for _, e := range entries {
+			p := filepath.Join(dir, e.Name())
+			if slices.Contains(keep, p) {
+				continue
+			}
+			if slices.ContainsFunc(keep, func(k string) bool { return strings.HasPrefix(k, p+"/") }) {
+				if err := walk(p); err != nil {
+					return err
+				}
+				continue
+			}
+			wo := filepath.Join(hide, strings.TrimPrefix(p, "/usr"))
+			if err := os.MkdirAll(filepath.Dir(wo), 0o755); err != nil {
+				return err
+			}
+			if err := unix.Mknod(wo, unix.S_IFCHR|0o000, 0); err != nil {
+				return fmt.Errorf("whiteout %s: %w", p, err)
+			}
+			fmt.Fprintf(h, "hide %s\n", p)
+		}
+		return nil
+	}
+	return walk("/usr/local")
 }
 
 // copyTree copies src to dst, keeping symbolic links as links, and feeds

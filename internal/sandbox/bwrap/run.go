@@ -158,13 +158,9 @@ func (r *Runtime) args(s stageSpec) []string {
 	}
 	a = append(a,
 		"--proc", "/proc",
-		// /dev is a tmpfs without a size cap: read-only, or it is a second,
-		// unbounded /tmp. POSIX shared memory gets its own capped tmpfs.
-		"--dev", "/dev",
-		"--size", fmt.Sprint(s.limits.TmpBytes), "--tmpfs", "/dev/shm",
-		"--remount-ro", "/dev",
-		"--size", fmt.Sprint(s.limits.TmpBytes), "--tmpfs", "/tmp",
 	)
+	a = append(a, r.devArgs(s.limits.TmpBytes)...)
+	a = append(a, "--size", fmt.Sprint(s.limits.TmpBytes), "--tmpfs", "/tmp")
 	a = append(a, r.hidingArgs()...)
 	a = append(a, r.figureBinds(s)...)
 	if s.writable {

@@ -75,6 +75,7 @@ type Runtime struct {
 	seccomp  []byte
 	prlimit  string
 	standIns string     // files bound over host details; see hide.go
+	devDir   string     // the /dev every sandbox binds; "": bwrap's --dev
 	usrLocal []string   // the parts of /usr/local sandboxes see
 	views    *usrViews  // nil: sandboxes bind the host's /usr
 	viewErr  error      // why views are off, for Check
@@ -153,6 +154,11 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	}
 	if r.standIns, err = writeStandIns(cfg.WorkDir); err != nil {
 		return nil, err
+	}
+	if r.dropPriv {
+		if r.devDir, err = writeDevDir(cfg.WorkDir); err != nil {
+			return nil, err
+		}
 	}
 	r.usrLocal = usrLocalKeep()
 	if r.figLib, err = figure.WriteLib(cfg.WorkDir); err != nil {

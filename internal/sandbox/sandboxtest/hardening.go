@@ -120,7 +120,9 @@ with lock:
 `
 	r := s.py(t, code, sandbox.Limits{TmpBytes: 8 << 20})
 	expect(t, r, sandbox.StatusSuccess)
-	if !strings.Contains(r.stdout, "dev stopped 0 EROFS") {
+	// Read-only (EROFS) or not the sandbox's to write (EACCES: bwrap's
+	// shared /dev directory, root's and 0755): either way nothing lands.
+	if !strings.Contains(r.stdout, "dev stopped 0 EROFS") && !strings.Contains(r.stdout, "dev stopped 0 EACCES") {
 		t.Errorf("/dev is writable:\n%s", r.stdout)
 	}
 	var mb int
