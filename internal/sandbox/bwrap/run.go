@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/runblock/runblock/internal/sandbox"
@@ -30,14 +31,21 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 	if err != nil {
 		return sandbox.Result{Status: sandbox.StatusCancelled, Stage: sandbox.StageRun, ExitCode: -1}, nil
 	}
-	defer func() { r.slots <- uid }()
-
 	id := cgroup.GroupName(r.instance, newID())
 	dir := filepath.Join(r.cfg.WorkDir, id)
+	// The stages' clean-up runs after the answer; the uid is free for the
+	// next sandbox once it is done.
+	var after sync.WaitGroup
+	defer func() {
+		go func() {
+			after.Wait()
+			_ = os.RemoveAll(dir)
+			r.slots <- uid
+		}()
+	}()
 	if err := r.prepareDir(dir, uid, lang, req.Files); err != nil {
 		return sandbox.Result{}, err
 	}
-	defer os.RemoveAll(dir)
 
 	out := sandbox.NewOutputCap(limits.OutputChars)
 	stdout, stderr := out.Writer(req.Stdout), out.Writer(req.Stderr)
@@ -47,7 +55,7 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 		climits := lang.CompileLimits.Merge(limits)
 		res, err := r.stage(ctx, stageSpec{
 			id: id + "-c", uid: uid, dir: dir, argv: lang.Compile, env: lang.Env, roPaths: lang.ReadOnlyPaths, writable: true,
-			limits: climits, stdout: stdout, stderr: stderr, out: out,
+			limits: climits, stdout: stdout, stderr: stderr, out: out, after: &after,
 		})
 		if err != nil {
 			return res, err
@@ -73,7 +81,7 @@ func (r *Runtime) Run(ctx context.Context, req sandbox.Request) (sandbox.Result,
 	defer fig.Close()
 	res, err := r.stage(ctx, stageSpec{
 		id: id + "-r", uid: uid, dir: dir, argv: lang.Run, env: lang.Env, roPaths: lang.ReadOnlyPaths, stdin: req.Stdin,
-		limits: limits, stdout: stdout, stderr: stderr, out: out, fig: fig,
+		limits: limits, stdout: stdout, stderr: stderr, out: out, fig: fig, after: &after,
 	})
 	if err != nil {
 		return res, err

@@ -34,6 +34,11 @@ type stageSpec struct {
 	stdout, stderr io.Writer
 	out            *sandbox.OutputCap
 	fig            *figure.Channel // nil: no figure channel (see figures.go)
+	// after, when set, takes the stage's clean-up (removing its cgroup,
+	// reaping its init) off the answer's path: stage returns once the
+	// program's end is known and its stats are read, and the clean-up
+	// runs on, counted in after.
+	after *sync.WaitGroup
 }
 
 // pipes holds every descriptor of one stage so they are closed in one place.
@@ -69,7 +74,12 @@ func (r *Runtime) stage(ctx context.Context, s stageSpec) (sandbox.Result, error
 	if err != nil {
 		return sandbox.Result{ExitCode: -1}, err
 	}
-	defer pr.close()
+	if s.after != nil {
+		s.after.Add(1)
+		defer func() { go func() { defer s.after.Done(); pr.close() }() }()
+	} else {
+		defer pr.close()
+	}
 	go pumpStdin(pr.inW, s.stdin)
 	// Nothing of the learner's program has run before this byte is written.
 	start := time.Now()
