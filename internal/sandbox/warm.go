@@ -20,20 +20,44 @@ type Prestarter interface {
 	// allowed on top of req's memory limit until Go, for libraries loaded
 	// ahead. It fails with ErrBusy when the runtime has no free capacity.
 	Prestart(ctx context.Context, req Request, extraMemory int64) (Held, error)
+	// Hold sets up req's sandboxes (the compile step's, if any, and the
+	// run's) without starting anything in them: no program runs before
+	// Go, which writes the files and runs the steps as Runtime.Run does.
+	// req's Files, Stdin, Stdout, Stderr and Compiled are ignored; only
+	// whether req.Images is set counts. It fails with ErrBusy when the
+	// runtime has no free capacity.
+	Hold(ctx context.Context, req Request) (Held, error)
 }
 
 // Held is a prestarted sandbox, good for exactly one run.
 type Held interface {
-	// Go removes the files named in drop from the program's directory (a
-	// start-up script the program should not see), adds files, attaches its input and
-	// output, restarts the accounting (memory limit, peak and CPU count
-	// from here: what the program was started with is not its own) and
-	// lets it run, at most wall. The result is as Runtime.Run's.
-	// images receives the run's figures when the sandbox was prestarted
-	// with a figure channel (its Request's Images set); else it is unused.
-	Go(ctx context.Context, drop []string, files []File, stdin io.Reader, stdout, stderr io.Writer, images ImageSink, wall time.Duration) (Result, error)
+	// Go removes the files named in run.Drop from the program's directory,
+	// adds run.Files, attaches its input and output, restarts the
+	// accounting (memory limit, peak and CPU count from here: what the
+	// sandbox was set up or started with is not the program's own) and
+	// lets it run. The result is as Runtime.Run's.
+	Go(ctx context.Context, run HeldRun) (Result, error)
 	// Done is closed if the sandbox ends before Go (it is then useless).
 	Done() <-chan struct{}
 	// Close destroys the sandbox; after Go it only frees what is left.
 	Close()
+}
+
+// HeldRun is what a run brings to its held sandbox.
+type HeldRun struct {
+	// Drop names files of the sandbox's start the program should not see
+	// (a start-up script).
+	Drop  []string
+	Files []File
+	Stdin io.Reader
+	// Stdout and Stderr receive the output of every step.
+	Stdout, Stderr io.Writer
+	// Images receives the run's figures when the sandbox was set up with
+	// a figure channel (its Request's Images set); else it is unused.
+	Images ImageSink
+	// Compiled is as Request.Compiled (a held compile step calls it).
+	Compiled func(artifacts []File)
+	// Wall bounds the run (and a compile step without a wall limit of its
+	// own); zero: the sandbox's limit.
+	Wall time.Duration
 }

@@ -105,27 +105,7 @@ func (r *Runtime) prepareDir(dir string, uid int, lang sandbox.Language, files [
 	if err := os.Chown(dir, uid, uid); err != nil {
 		return fmt.Errorf("bwrap: run dir: %w", err)
 	}
-	for i, f := range files {
-		name := f.Name
-		if name == "" && i == 0 {
-			name = lang.FileName
-		}
-		if name == "" || name != filepath.Base(name) || name == "." || name == ".." {
-			return fmt.Errorf("bwrap: bad file name %q", name)
-		}
-		p := filepath.Join(dir, name)
-		mode := os.FileMode(0o600)
-		if f.Executable {
-			mode = 0o700
-		}
-		if err := os.WriteFile(p, f.Content, mode); err != nil {
-			return fmt.Errorf("bwrap: write %s: %w", name, err)
-		}
-		if err := os.Chown(p, uid, uid); err != nil {
-			return fmt.Errorf("bwrap: chown %s: %w", name, err)
-		}
-	}
-	return nil
+	return r.writeFiles(dir, uid, lang, files)
 }
 
 // args builds bwrap's options. Only paths and fixed settings go here,

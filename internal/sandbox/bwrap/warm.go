@@ -107,7 +107,7 @@ func (r *Runtime) Prestart(ctx context.Context, req sandbox.Request, extraMemory
 func (h *held) Done() <-chan struct{} { return h.exited }
 
 // Go implements sandbox.Held.
-func (h *held) Go(ctx context.Context, drop []string, files []sandbox.File, stdin io.Reader, stdout, stderr io.Writer, images sandbox.ImageSink, wall time.Duration) (sandbox.Result, error) {
+func (h *held) Go(ctx context.Context, run sandbox.HeldRun) (sandbox.Result, error) {
 	if h.used {
 		return sandbox.Result{}, errors.New("bwrap: a prestarted sandbox runs once")
 	}
@@ -116,7 +116,7 @@ func (h *held) Go(ctx context.Context, drop []string, files []sandbox.File, stdi
 		h.Close()
 		return sandbox.Result{}, err
 	}
-	for _, name := range drop {
+	for _, name := range run.Drop {
 		if name != filepath.Base(name) || name == "." || name == ".." {
 			return fail(fmt.Errorf("bwrap: bad file name %q", name))
 		}
@@ -124,34 +124,20 @@ func (h *held) Go(ctx context.Context, drop []string, files []sandbox.File, stdi
 			return fail(fmt.Errorf("bwrap: %w", err))
 		}
 	}
-	for _, f := range files {
-		if err := h.r.writeFile(h.dir, h.uid, f.Name, f.Content); err != nil {
-			return fail(err)
-		}
+	if err := h.r.writeFiles(h.dir, h.uid, h.lang, run.Files); err != nil {
+		return fail(err)
 	}
+	wall := run.Wall
 	if wall <= 0 {
 		wall = h.limits.WallTime
 	}
 	pr := h.pr
-	if rb, ok := pr.grp.(cgroup.Rebaser); ok && pr.grp != nil {
-		mem, cpu, err := rb.Now()
-		if err != nil {
-			return fail(fmt.Errorf("bwrap: warm sandbox accounting: %w", err))
-		}
-		if err := rb.SetMemory(mem + h.limits.MemoryBytes); err != nil {
-			return fail(fmt.Errorf("bwrap: warm sandbox limit: %w", err))
-		}
-		if h.limits.CPUs > 0 {
-			if err := rb.SetCPUs(h.limits.CPUs); err != nil {
-				return fail(fmt.Errorf("bwrap: warm sandbox limit: %w", err))
-			}
-		}
-		rb.ResetPeak()
-		pr.base = cgroup.Stats{MemoryPeak: mem, CPUTime: cpu}
+	if err := pr.rebase(h.limits, true); err != nil {
+		return fail(err)
 	}
-	pr.fig.SetSink(images)
-	h.stdout.attach(h.out.Writer(stdout))
-	h.stderr.attach(h.out.Writer(stderr))
+	pr.fig.SetSink(run.Images)
+	h.stdout.attach(h.out.Writer(run.Stdout))
+	h.stderr.attach(h.out.Writer(run.Stderr))
 	start := time.Now()
 	go func() {
 		// The go byte first, then the program's own input on the same pipe.
@@ -159,7 +145,7 @@ func (h *held) Go(ctx context.Context, drop []string, files []sandbox.File, stdi
 			pr.inW.Close()
 			return
 		}
-		pumpStdin(pr.inW, stdin)
+		pumpStdin(pr.inW, run.Stdin)
 	}()
 	res := pr.await(ctx, wall, start, h.out)
 	// Every process is dead and the stats are read: removing the cgroup
@@ -170,6 +156,32 @@ func (h *held) Go(ctx context.Context, drop []string, files []sandbox.File, stdi
 	res.Limits.WallTime = wall
 	res.Truncated = h.out.Truncated()
 	return res, nil
+}
+
+// rebase restarts the accounting of a sandbox that was set up (or started)
+// ahead: from here the program has its whole memory limit on top of what
+// is in use, and its peak and CPU time count from zero. cpus also sets the
+// CPU quota (a warm start ran at full speed).
+func (pr *proc) rebase(l sandbox.Limits, cpus bool) error {
+	rb, ok := pr.grp.(cgroup.Rebaser)
+	if !ok || pr.grp == nil {
+		return nil
+	}
+	mem, cpu, err := rb.Now()
+	if err != nil {
+		return fmt.Errorf("bwrap: warm sandbox accounting: %w", err)
+	}
+	if err := rb.SetMemory(mem + l.MemoryBytes); err != nil {
+		return fmt.Errorf("bwrap: warm sandbox limit: %w", err)
+	}
+	if cpus && l.CPUs > 0 {
+		if err := rb.SetCPUs(l.CPUs); err != nil {
+			return fmt.Errorf("bwrap: warm sandbox limit: %w", err)
+		}
+	}
+	rb.ResetPeak()
+	pr.base = cgroup.Stats{MemoryPeak: mem, CPUTime: cpu}
+	return nil
 }
 
 // Close implements sandbox.Held.
@@ -189,17 +201,28 @@ func (h *held) free() {
 	h.r.slots <- h.uid
 }
 
-// writeFile puts one file into a run directory, owned by the run's uid.
-func (r *Runtime) writeFile(dir string, uid int, name string, content []byte) error {
-	if name == "" || name != filepath.Base(name) || name == "." || name == ".." {
-		return fmt.Errorf("bwrap: bad file name %q", name)
-	}
-	p := filepath.Join(dir, name)
-	if err := os.WriteFile(p, content, 0o600); err != nil {
-		return fmt.Errorf("bwrap: write %s: %w", name, err)
-	}
-	if err := os.Chown(p, uid, uid); err != nil {
-		return fmt.Errorf("bwrap: chown %s: %w", name, err)
+// writeFiles puts files into a run directory, owned by the run's uid;
+// an unnamed first file is the language's.
+func (r *Runtime) writeFiles(dir string, uid int, lang sandbox.Language, files []sandbox.File) error {
+	for i, f := range files {
+		name := f.Name
+		if name == "" && i == 0 {
+			name = lang.FileName
+		}
+		if name == "" || name != filepath.Base(name) || name == "." || name == ".." {
+			return fmt.Errorf("bwrap: bad file name %q", name)
+		}
+		p := filepath.Join(dir, name)
+		mode := os.FileMode(0o600)
+		if f.Executable {
+			mode = 0o700
+		}
+		if err := os.WriteFile(p, f.Content, mode); err != nil {
+			return fmt.Errorf("bwrap: write %s: %w", name, err)
+		}
+		if err := os.Chown(p, uid, uid); err != nil {
+			return fmt.Errorf("bwrap: chown %s: %w", name, err)
+		}
 	}
 	return nil
 }

@@ -213,7 +213,10 @@ func (rp *runPool) run(ctx context.Context, req sandbox.Request) (sandbox.Result
 	if e == nil {
 		return sandbox.Result{}, false, nil
 	}
-	res, err := e.h.Go(ctx, wf.drop, wf.files, req.Stdin, req.Stdout, req.Stderr, req.Images, req.Limits.WallTime)
+	res, err := e.h.Go(ctx, sandbox.HeldRun{
+		Drop: wf.drop, Files: wf.files, Stdin: req.Stdin, Stdout: req.Stdout, Stderr: req.Stderr,
+		Images: req.Images, Wall: req.Limits.WallTime,
+	})
 	return res, true, err
 }
 
