@@ -51,9 +51,12 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 	}
 	// Python runs start on sandboxes set up ahead: one per admission slot
 	// (a burst of that many starts warm) and one per library flavour.
+	// Every other language's runs take sandboxes set up and held before
+	// anything starts in them (compile step and run), one of each kind.
 	boot, script := validate.StartScript(cfg.Languages["python"].Run[0])
 	err = fd.EnableRunPool(frontdoor.RunPoolOptions{
 		Languages: cfg.Languages.WarmNames("python"), Budget: runWarm, PlainSize: cfg.Concurrency(), LibSize: 1,
+		Held: cfg.Languages.WarmNames(""), HeldSize: 1,
 		Wrappers: []string{validate.GuardFileName, validate.GuardFileName + "c", validate.StartFileName, validate.StartFileName + "c"},
 		Boot:     sandbox.File{Name: boot, Content: script},
 	})

@@ -75,10 +75,13 @@ func (f *FrontDoor) Enter(ctx context.Context, t Ticket, onQueued func(int, time
 	if err != nil {
 		return ctx, nil, err
 	}
-	return context.WithValue(ctx, admittedKey{}, true), release, nil
+	return context.WithValue(ctx, admittedKey{}, t.Kind), release, nil
 }
 
-func admitted(ctx context.Context) bool { v, _ := ctx.Value(admittedKey{}).(bool); return v }
+func admitted(ctx context.Context) bool { return admittedAs(ctx) != "" }
+
+// admittedAs is the kind of the ticket ctx's slot was admitted for.
+func admittedAs(ctx context.Context) Kind { k, _ := ctx.Value(admittedKey{}).(Kind); return k }
 
 // Run implements sandbox.Runtime. A run not entered yet is admitted here,
 // as the ticket in ctx says (a probe when there is none).
@@ -102,7 +105,7 @@ func (f *FrontDoor) Run(ctx context.Context, req sandbox.Request) (sandbox.Resul
 	rp := f.runPool
 	f.mu.Unlock()
 	if rp != nil {
-		if res, ok, err := rp.run(ctx, req); ok {
+		if res, ok, err := rp.run(ctx, req, admittedAs(ctx)); ok {
 			return res, err
 		}
 	}

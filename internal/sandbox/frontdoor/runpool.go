@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -37,6 +38,12 @@ type RunPoolOptions struct {
 	// MaxAge retires an idle warm sandbox; IdleAfter drops a pool not used
 	// for that long (it comes back at its next use).
 	MaxAge, IdleAfter time.Duration
+	// Held names languages (compiled or not, without a Python warm form)
+	// whose runs take sandboxes set up ahead and held before anything in
+	// them starts (sandbox.Prestarter's Hold): a compile step's and the
+	// run's, HeldSize of each kind (default 1).
+	Held     []string
+	HeldSize int
 	// WaitForWarm makes a run wait for its pool instead of starting cold
 	// (for tests of the warm path; a server starts cold).
 	WaitForWarm bool
@@ -52,7 +59,7 @@ func (f *FrontDoor) EnableRunPool(o RunPoolOptions) error {
 	if o.Budget < 1 {
 		return errors.New("frontdoor: run pool budget must be at least 1")
 	}
-	if o.Boot.Name == "" || len(o.Boot.Content) == 0 {
+	if len(o.Languages) > 0 && (o.Boot.Name == "" || len(o.Boot.Content) == 0) {
 		return errors.New("frontdoor: run pool needs a boot script")
 	}
 	if o.PlainSize <= 0 {
@@ -60,6 +67,9 @@ func (f *FrontDoor) EnableRunPool(o RunPoolOptions) error {
 	}
 	if o.LibSize <= 0 {
 		o.LibSize = 1
+	}
+	if o.HeldSize <= 0 {
+		o.HeldSize = 1
 	}
 	if o.MaxAge <= 0 {
 		o.MaxAge = 10 * time.Minute
@@ -93,6 +103,7 @@ type runPool struct {
 }
 
 type runKeyPool struct {
+	held     bool // Hold, not Prestart
 	budget   chan struct{}
 	space    chan struct{} // one per sandbox being started or ready
 	tmpl     sandbox.Request
@@ -116,10 +127,32 @@ type warmForm struct {
 	extra int64
 	files []sandbox.File // the program's own, written at Go
 	drop  []string       // the boot script, removed at Go
+	held  bool           // set up and held (Hold), not started (Prestart)
 }
 
 // form works out req's warm form; false when it has none.
 func (rp *runPool) form(req sandbox.Request) (warmForm, bool) {
+	if slices.Contains(rp.opts.Held, req.Language.Name) {
+		return heldForm(req), true
+	}
+	return rp.pythonForm(req)
+}
+
+// heldForm: every file is written at Go, so the sandboxes differ only in
+// the language's steps (a compile cache's hit has none), limits and
+// figure channel.
+func heldForm(req sandbox.Request) warmForm {
+	lim := req.Limits
+	lim.WallTime = 0 // set at Go
+	tmpl := sandbox.Request{Language: req.Language, Limits: lim}
+	if req.Images != nil {
+		tmpl.Images = discardImage
+	}
+	return warmForm{key: formKey(tmpl, 0, true), tmpl: tmpl, files: req.Files, held: true}
+}
+
+// pythonForm is the form of a Python run: the interpreter started ahead.
+func (rp *runPool) pythonForm(req sandbox.Request) (warmForm, bool) {
 	lang := req.Language
 	if !slices.Contains(rp.opts.Languages, lang.Name) || len(lang.Compile) > 0 {
 		return warmForm{}, false
@@ -172,22 +205,32 @@ func (rp *runPool) form(req sandbox.Request) (warmForm, bool) {
 		// opened then, for sitecustomize); the run's own sink is given at Go.
 		tmpl.Images = discardImage
 	}
-	return warmForm{key: formKey(tmpl, extra), tmpl: tmpl, extra: extra, files: own, drop: drop}, true
+	return warmForm{key: formKey(tmpl, extra, false), tmpl: tmpl, extra: extra, files: own, drop: drop}, true
 }
 
 func discardImage(sandbox.Image) {}
 
-func formKey(r sandbox.Request, extra int64) [32]byte {
+func formKey(r sandbox.Request, extra int64, held bool) [32]byte {
 	h := sha256.New()
 	put := func(s string) {
 		_ = binary.Write(h, binary.LittleEndian, int64(len(s)))
 		h.Write([]byte(s))
 	}
-	put(r.Language.Name)
-	put(r.Language.FileName)
-	for _, a := range r.Language.Run {
-		put(a)
+	lang := r.Language
+	put(fmt.Sprintf("held=%t", held))
+	put(lang.Name)
+	put(lang.FileName)
+	for _, argv := range [][]string{lang.Compile, lang.Run, lang.ReadOnlyPaths} {
+		put(fmt.Sprint(len(argv)))
+		for _, a := range argv {
+			put(a)
+		}
 	}
+	for _, k := range slices.Sorted(maps.Keys(lang.Env)) {
+		put(k)
+		put(lang.Env[k])
+	}
+	put(fmt.Sprintf("%+v", lang.CompileLimits))
 	for _, f := range r.Files {
 		put(f.Name)
 		put(string(f.Content))
@@ -199,10 +242,13 @@ func formKey(r sandbox.Request, extra int64) [32]byte {
 }
 
 // run serves req from a warm sandbox; ok is false when it should start
-// cold (no warm form, or none ready).
-func (rp *runPool) run(ctx context.Context, req sandbox.Request) (sandbox.Result, bool, error) {
+// cold (no warm form, or none ready). Held sandboxes are for learners'
+// runs: a probe (a language's hello at start-up, with limits of its own)
+// would leave a pool of its kind behind that only takes budget from the
+// pools runs use.
+func (rp *runPool) run(ctx context.Context, req sandbox.Request, kind Kind) (sandbox.Result, bool, error) {
 	wf, ok := rp.form(req)
-	if !ok {
+	if !ok || (wf.held && kind != KindRun) {
 		return sandbox.Result{}, false, nil
 	}
 	p := rp.pool(wf)
@@ -215,7 +261,7 @@ func (rp *runPool) run(ctx context.Context, req sandbox.Request) (sandbox.Result
 	}
 	res, err := e.h.Go(ctx, sandbox.HeldRun{
 		Drop: wf.drop, Files: wf.files, Stdin: req.Stdin, Stdout: req.Stdout, Stderr: req.Stderr,
-		Images: req.Images, Wall: req.Limits.WallTime,
+		Images: req.Images, Compiled: req.Compiled, Wall: req.Limits.WallTime,
 	})
 	return res, true, err
 }
@@ -246,12 +292,19 @@ func (rp *runPool) pool(wf warmForm) *runKeyPool {
 	}
 	size := rp.opts.PlainSize
 	name := "python runs"
-	if wf.extra > 0 {
+	switch {
+	case wf.held:
+		size = rp.opts.HeldSize
+		name = "held " + wf.tmpl.Language.Name + " runs"
+		if len(wf.tmpl.Language.Compile) > 0 {
+			name += " with their compile step"
+		}
+	case wf.extra > 0:
 		size = rp.opts.LibSize
 		name = "python runs with libraries"
 	}
 	ctx, stop := context.WithCancel(rp.ctx)
-	p := &runKeyPool{budget: rp.budget, space: make(chan struct{}, size), tmpl: wf.tmpl, extra: wf.extra, ready: make(chan *heldEntry, size), lastUsed: time.Now(), ctx: ctx, stop: stop,
+	p := &runKeyPool{held: wf.held, budget: rp.budget, space: make(chan struct{}, size), tmpl: wf.tmpl, extra: wf.extra, ready: make(chan *heldEntry, size), lastUsed: time.Now(), ctx: ctx, stop: stop,
 		health: &refillHealth{log: rp.log, name: name}}
 	rp.pools[wf.key] = p
 	// Two starters refill a pool, so that a burst is made up sooner.
@@ -286,7 +339,7 @@ func (rp *runPool) fill(key [32]byte, p *runKeyPool) {
 			rp.reclaim(p)
 			continue
 		}
-		h, err := rp.pre.Prestart(p.ctx, p.tmpl, p.extra)
+		h, err := p.start(rp.pre)
 		if err != nil {
 			p.releaseToken()
 			if p.ctx.Err() != nil {
@@ -309,6 +362,13 @@ func (rp *runPool) fill(key [32]byte, p *runKeyPool) {
 			return
 		}
 	}
+}
+
+func (p *runKeyPool) start(pre sandbox.Prestarter) (sandbox.Held, error) {
+	if p.held {
+		return pre.Hold(p.ctx, p.tmpl)
+	}
+	return pre.Prestart(p.ctx, p.tmpl, p.extra)
 }
 
 // reclaim closes one idle sandbox of the least recently used other pool,

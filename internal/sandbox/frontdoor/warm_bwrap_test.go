@@ -35,6 +35,7 @@ type doorOpts struct {
 	wait              time.Duration
 	budget            int
 	waitForWarm       bool
+	held              []string // languages on held sandboxes
 	log               *slog.Logger
 	backend           func(*bwrap.Runtime) sandbox.Runtime
 }
@@ -62,7 +63,7 @@ func openDoor(t *testing.T, o doorOpts) *frontdoor.FrontDoor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.EnableRunPool(frontdoor.RunPoolOptions{Languages: []string{"python"}, Budget: o.budget, WaitForWarm: o.waitForWarm, Boot: boot()}); err != nil {
+	if err := f.EnableRunPool(frontdoor.RunPoolOptions{Languages: []string{"python"}, Budget: o.budget, WaitForWarm: o.waitForWarm, Boot: boot(), Held: o.held}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close(); rt.Close() })
@@ -157,6 +158,10 @@ func TestWarmMemoryLimitIsTheProgramsOwn(t *testing.T) {
 type prestartFails struct{ *bwrap.Runtime }
 
 func (prestartFails) Prestart(context.Context, sandbox.Request, int64) (sandbox.Held, error) {
+	return nil, errors.New("broken on purpose")
+}
+
+func (prestartFails) Hold(context.Context, sandbox.Request) (sandbox.Held, error) {
 	return nil, errors.New("broken on purpose")
 }
 
