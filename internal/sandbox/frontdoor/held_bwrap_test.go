@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -171,5 +172,56 @@ func TestProbesDoNotUseHeldSandboxes(t *testing.T) {
 	time.Sleep(300 * time.Millisecond) // a pool, had one started, fills by now
 	if n, idle := cold.runs.Load(), f.IdleRunSandboxes(); n != 1 || idle != 0 {
 		t.Fatalf("%d cold runs, %d idle held sandboxes; want 1 and 0", n, idle)
+	}
+}
+
+// BenchmarkHeldHello measures a language's hello-world (RUNBLOCK_BENCH_LANG,
+// default c: compile step and run) from the front door's view, on a held
+// sandbox (the timer stops while the pool refills, as it does between a
+// learner's runs) and cold.
+func BenchmarkHeldHello(b *testing.B) {
+	name := os.Getenv("RUNBLOCK_BENCH_LANG")
+	if name == "" {
+		name = "c"
+	}
+	d, ok := lang.Builtins()[name]
+	if !ok {
+		b.Fatalf("no language %q", name)
+	}
+	for _, held := range []bool{true, false} {
+		b.Run(fmt.Sprintf("held=%t", held), func(b *testing.B) {
+			rt, err := bwrap.New(context.Background(), bwrap.Config{Slots: 8})
+			if err != nil {
+				b.Fatal(err)
+			}
+			f, err := frontdoor.New(frontdoor.Config{Backend: rt, Admitter: frontdoor.NewSimpleAdmitter(2, 2, 4, time.Minute)})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer func() { f.Close(); rt.Close() }()
+			o := frontdoor.RunPoolOptions{Budget: 2, WaitForWarm: true}
+			if held {
+				o.Held = []string{name}
+			}
+			if err := f.EnableRunPool(o); err != nil {
+				b.Fatal(err)
+			}
+			run := func() {
+				var out bytes.Buffer
+				res, err := asRuns{f}.Run(context.Background(), sandbox.Request{Language: d.Language, Files: []sandbox.File{{Content: []byte(d.Hello)}}, Stdout: &out})
+				if err != nil || res.Status != sandbox.StatusSuccess || !strings.Contains(out.String(), "Hello, World!") {
+					b.Fatalf("%v %+v %q", err, res, out.String())
+				}
+			}
+			run() // page cache; a held pool starts
+			for b.Loop() {
+				b.StopTimer()
+				for held && f.IdleRunSandboxes() == 0 {
+					time.Sleep(time.Millisecond)
+				}
+				b.StartTimer()
+				run()
+			}
+		})
 	}
 }

@@ -263,6 +263,7 @@ func (rp *runPool) run(ctx context.Context, req sandbox.Request, kind Kind) (san
 		Drop: wf.drop, Files: wf.files, Stdin: req.Stdin, Stdout: req.Stdout, Stderr: req.Stderr,
 		Images: req.Images, Compiled: req.Compiled, Wall: req.Limits.WallTime,
 	})
+	p.ran()
 	return res, true, err
 }
 
@@ -434,20 +435,35 @@ func (p *runKeyPool) wait(ctx context.Context, maxAge time.Duration) *heldEntry 
 }
 
 func (p *runKeyPool) usable(e *heldEntry, maxAge time.Duration) bool {
-	p.releaseToken()
+	<-p.budget
 	select {
 	case <-e.h.Done():
 		e.h.Close()
+		<-p.space
 		p.health.died()
 		return false
 	default:
 	}
 	if time.Since(e.born) > maxAge {
 		e.h.Close()
+		<-p.space
 		return false
 	}
 	p.health.ok()
+	if !p.held {
+		<-p.space
+	}
 	return true
+}
+
+// ran ends a run on one of p's sandboxes. A held pool refills only now:
+// setting two sandboxes up takes a core for a while, which on a small host
+// is the run's own (its compiler's) time. A learner's next run comes after
+// this one; a burst of runs starts cold beyond the pool anyway.
+func (p *runKeyPool) ran() {
+	if p.held {
+		<-p.space
+	}
 }
 
 // releaseToken gives back a sandbox's place in its pool and its budget token.
