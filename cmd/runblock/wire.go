@@ -28,9 +28,9 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 		// sandbox uids can't traverse.
 		bw.WorkDir = filepath.Join("/tmp", "runblock-boxes")
 	}
-	runWarm := 0
+	runWarm, heldWarm := 0, 0
 	if !cfg.Sandbox.ColdStarts {
-		runWarm = warmRuns(cfg)
+		runWarm, heldWarm = warmRuns(cfg), heldRuns
 	}
 	fd, err := frontdoor.Open(ctx, frontdoor.Options{
 		Runtime: cfg.Sandbox.Runtime,
@@ -43,7 +43,7 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 		QueueWait:      cfg.QueueWait.Duration,
 		PerUserRunning: cfg.MaxRunningPerUser,
 		PerUserWaiting: cfg.MaxWaitingPerUser,
-		WarmSlots:      warmCheckers + runWarm,
+		WarmSlots:      warmCheckers + runWarm + heldWarm,
 		Logger:         log,
 	})
 	if err != nil || runWarm == 0 {
@@ -56,7 +56,7 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 	boot, script := validate.StartScript(cfg.Languages["python"].Run[0])
 	err = fd.EnableRunPool(frontdoor.RunPoolOptions{
 		Languages: cfg.Languages.WarmNames("python"), Budget: runWarm, PlainSize: cfg.Concurrency(), LibSize: 1,
-		Held: cfg.Languages.WarmNames(""), HeldSize: 1,
+		Held: cfg.Languages.WarmNames(""), HeldSize: 1, HeldBudget: heldWarm,
 		Wrappers: []string{validate.GuardFileName, validate.GuardFileName + "c", validate.StartFileName, validate.StartFileName + "c"},
 		Boot:     sandbox.File{Name: boot, Content: script},
 	})
@@ -69,6 +69,11 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 
 // warmRuns is how many idle run sandboxes may wait at once.
 func warmRuns(cfg config.Config) int { return cfg.Concurrency() + 2 }
+
+// heldRuns is how many idle held sandboxes (languages without a Python
+// warm form) may wait at once: a course's one or two such languages, each
+// with its compile step and as a compile cache's hit.
+const heldRuns = 4
 
 // warmCheckers is how many Python policy checkers wait pre-started.
 const warmCheckers = 2

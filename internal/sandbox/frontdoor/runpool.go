@@ -41,9 +41,13 @@ type RunPoolOptions struct {
 	// Held names languages (compiled or not, without a Python warm form)
 	// whose runs take sandboxes set up ahead and held before anything in
 	// them starts (sandbox.Prestarter's Hold): a compile step's and the
-	// run's, HeldSize of each kind (default 1).
-	Held     []string
-	HeldSize int
+	// run's, HeldSize of each kind (default 1). HeldBudget bounds their
+	// idle ones together (default 1), apart from Budget: a few kinds of
+	// held runs, each used once, would otherwise take Python's warm
+	// sandboxes one by one; the backend must have that many more uids.
+	Held       []string
+	HeldSize   int
+	HeldBudget int
 	// WaitForWarm makes a run wait for its pool instead of starting cold
 	// (for tests of the warm path; a server starts cold).
 	WaitForWarm bool
@@ -71,6 +75,9 @@ func (f *FrontDoor) EnableRunPool(o RunPoolOptions) error {
 	if o.HeldSize <= 0 {
 		o.HeldSize = 1
 	}
+	if o.HeldBudget <= 0 {
+		o.HeldBudget = 1
+	}
 	if o.MaxAge <= 0 {
 		o.MaxAge = 10 * time.Minute
 	}
@@ -81,7 +88,7 @@ func (f *FrontDoor) EnableRunPool(o RunPoolOptions) error {
 		o.LibMemory = 256 << 20
 	}
 	ctx, stop := context.WithCancel(context.Background())
-	rp := &runPool{opts: o, pre: pre, log: f.log, budget: make(chan struct{}, o.Budget), pools: map[[32]byte]*runKeyPool{}, ctx: ctx, stop: stop}
+	rp := &runPool{opts: o, pre: pre, log: f.log, budget: make(chan struct{}, o.Budget), heldBudget: make(chan struct{}, o.HeldBudget), pools: map[[32]byte]*runKeyPool{}, ctx: ctx, stop: stop}
 	f.mu.Lock()
 	f.runPool = rp
 	f.mu.Unlock()
@@ -95,11 +102,13 @@ type runPool struct {
 	pre    sandbox.Prestarter
 	log    logger
 	budget chan struct{} // one token per idle warm sandbox
-	mu     sync.Mutex
-	pools  map[[32]byte]*runKeyPool
-	ctx    context.Context
-	stop   context.CancelFunc
-	wg     sync.WaitGroup
+	// heldBudget is budget for held sandboxes.
+	heldBudget chan struct{}
+	mu         sync.Mutex
+	pools      map[[32]byte]*runKeyPool
+	ctx        context.Context
+	stop       context.CancelFunc
+	wg         sync.WaitGroup
 }
 
 type runKeyPool struct {
@@ -305,7 +314,11 @@ func (rp *runPool) pool(wf warmForm) *runKeyPool {
 		name = "python runs with libraries"
 	}
 	ctx, stop := context.WithCancel(rp.ctx)
-	p := &runKeyPool{held: wf.held, budget: rp.budget, space: make(chan struct{}, size), tmpl: wf.tmpl, extra: wf.extra, ready: make(chan *heldEntry, size), lastUsed: time.Now(), ctx: ctx, stop: stop,
+	budget := rp.budget
+	if wf.held {
+		budget = rp.heldBudget
+	}
+	p := &runKeyPool{held: wf.held, budget: budget, space: make(chan struct{}, size), tmpl: wf.tmpl, extra: wf.extra, ready: make(chan *heldEntry, size), lastUsed: time.Now(), ctx: ctx, stop: stop,
 		health: &refillHealth{log: rp.log, name: name}}
 	rp.pools[wf.key] = p
 	// Two starters refill a pool, so that a burst is made up sooner.
@@ -329,7 +342,7 @@ func (rp *runPool) fill(key [32]byte, p *runKeyPool) {
 			return
 		}
 		select {
-		case rp.budget <- struct{}{}:
+		case p.budget <- struct{}{}:
 		case <-p.ctx.Done():
 			<-p.space
 			return
@@ -372,13 +385,14 @@ func (p *runKeyPool) start(pre sandbox.Prestarter) (sandbox.Held, error) {
 	return pre.Prestart(p.ctx, p.tmpl, p.extra)
 }
 
-// reclaim closes one idle sandbox of the least recently used other pool,
-// if that pool was used less recently than p, freeing its budget token.
+// reclaim closes one idle sandbox of the least recently used other pool
+// of p's budget, if that pool was used less recently than p, freeing its
+// budget token.
 func (rp *runPool) reclaim(p *runKeyPool) {
 	rp.mu.Lock()
 	var victim *runKeyPool
 	for _, q := range rp.pools {
-		if q != p && len(q.ready) > 0 && q.lastUsed.Before(p.lastUsed) && (victim == nil || q.lastUsed.Before(victim.lastUsed)) {
+		if q != p && q.budget == p.budget && len(q.ready) > 0 && q.lastUsed.Before(p.lastUsed) && (victim == nil || q.lastUsed.Before(victim.lastUsed)) {
 			victim = q
 		}
 	}
