@@ -225,3 +225,37 @@ func BenchmarkHeldHello(b *testing.B) {
 		})
 	}
 }
+
+// A held sandbox older than MaxAge is retired, not used: the run starts
+// cold, and the pool sets up a fresh one.
+func TestHeldSandboxRetiredAfterMaxAge(t *testing.T) {
+	var cold countingRuns
+	f := openDoor(t, doorOpts{held: []string{"c"}, maxAge: 3 * time.Second, backend: func(rt *bwrap.Runtime) sandbox.Runtime { cold.Runtime = rt; return &cold }})
+	if !f.Prewarm(sandbox.Request{Language: config.DefaultLanguages()["c"], Files: []sandbox.File{{}}}) {
+		t.Fatal("c runs have no held form")
+	}
+	waitIdle := func() {
+		deadline := time.Now().Add(time.Minute)
+		for f.IdleRunSandboxes() == 0 {
+			if time.Now().After(deadline) {
+				t.Fatal("no held sandbox a minute after Prewarm")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+	}
+	waitIdle()
+	time.Sleep(3200 * time.Millisecond)
+	if res, out, stderr := runC(t, f, "#include <stdio.h>\nint main(void){ puts(\"old\"); return 0; }\n"); res.Status != sandbox.StatusSuccess || out != "old\n" {
+		t.Fatalf("%+v %q %q", res, out, stderr)
+	}
+	if n := cold.runs.Load(); n != 1 {
+		t.Fatalf("%d cold runs: the run took a held sandbox past MaxAge", n)
+	}
+	waitIdle()
+	if res, out, _ := runC(t, f, "#include <stdio.h>\nint main(void){ puts(\"new\"); return 0; }\n"); res.Status != sandbox.StatusSuccess || out != "new\n" {
+		t.Fatalf("%+v %q", res, out)
+	}
+	if n := cold.runs.Load(); n != 1 {
+		t.Fatalf("%d cold runs: the fresh held sandbox was not used", n)
+	}
+}

@@ -36,6 +36,7 @@ type doorOpts struct {
 	budget            int
 	waitForWarm       bool
 	held              []string // languages on held sandboxes
+	maxAge            time.Duration
 	log               *slog.Logger
 	backend           func(*bwrap.Runtime) sandbox.Runtime
 }
@@ -63,7 +64,7 @@ func openDoor(t *testing.T, o doorOpts) *frontdoor.FrontDoor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.EnableRunPool(frontdoor.RunPoolOptions{Languages: []string{"python"}, Budget: o.budget, WaitForWarm: o.waitForWarm, Boot: boot(), Held: o.held}); err != nil {
+	if err := f.EnableRunPool(frontdoor.RunPoolOptions{Languages: []string{"python"}, Budget: o.budget, WaitForWarm: o.waitForWarm, Boot: boot(), Held: o.held, MaxAge: o.maxAge}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close(); rt.Close() })
