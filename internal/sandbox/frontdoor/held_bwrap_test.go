@@ -31,11 +31,14 @@ func TestConformanceHeld(t *testing.T) {
 }
 
 // Every language's checks (hello, stdin, compile error, limits...) with
-// its runs on held sandboxes.
+// its runs on held sandboxes. The budget keeps each kind's sandbox (as the
+// server's does): with one for all, pools reclaim each other's and set up
+// sandboxes while the checks run, and the fork bomb check is sensitive to
+// that load (its shells may find no free pid before they are seen).
 func TestLanguagesHeld(t *testing.T) {
 	set := lang.Builtins()
 	delete(set, "python")
-	sandboxtest.RunLanguages(t, asRuns{openDoor(t, doorOpts{waitForWarm: true, held: heldNames()})}, set, sandboxtest.LanguagePrograms)
+	sandboxtest.RunLanguages(t, asRuns{openDoor(t, doorOpts{waitForWarm: true, held: heldNames(), heldBudget: 4})}, set, sandboxtest.LanguagePrograms)
 }
 
 func runC(t *testing.T, rt sandbox.Runtime, code string) (sandbox.Result, string, string) {

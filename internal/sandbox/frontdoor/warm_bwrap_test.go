@@ -36,6 +36,7 @@ type doorOpts struct {
 	budget            int
 	waitForWarm       bool
 	held              []string // languages on held sandboxes
+	heldBudget        int
 	maxAge            time.Duration
 	log               *slog.Logger
 	backend           func(*bwrap.Runtime) sandbox.Runtime
@@ -52,7 +53,7 @@ func openDoor(t *testing.T, o doorOpts) *frontdoor.FrontDoor {
 	if o.budget == 0 {
 		o.budget = 4
 	}
-	rt, err := bwrap.New(context.Background(), bwrap.Config{Slots: o.concurrent + o.budget + 4, Logger: o.log})
+	rt, err := bwrap.New(context.Background(), bwrap.Config{Slots: o.concurrent + o.budget + o.heldBudget + 4, Logger: o.log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +65,7 @@ func openDoor(t *testing.T, o doorOpts) *frontdoor.FrontDoor {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := f.EnableRunPool(frontdoor.RunPoolOptions{Languages: []string{"python"}, Budget: o.budget, WaitForWarm: o.waitForWarm, Boot: boot(), Held: o.held, MaxAge: o.maxAge}); err != nil {
+	if err := f.EnableRunPool(frontdoor.RunPoolOptions{Languages: []string{"python"}, Budget: o.budget, WaitForWarm: o.waitForWarm, Boot: boot(), Held: o.held, HeldBudget: o.heldBudget, MaxAge: o.maxAge}); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { f.Close(); rt.Close() })
