@@ -140,7 +140,10 @@ var LanguagePrograms = map[string]Programs{
 		Flood:        "yes xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\n",
 		Network:      "if (exec 3<>/dev/tcp/127.0.0.1/PORT) 2>/dev/null; then echo CONNECTED; else echo failed; fi\n",
 		// A fork that fails ends bash, so the bomb goes off in a subshell.
-		ForkBomb:     "(for i in $(seq 200); do /bin/sh -c 'sleep 600; : TOKEN' & done) 2>/dev/null\necho MARK\ncat >/dev/null\n",
+		// A few holders start first and get time to fork their sleep: in
+		// the bomb alone, under load, every sh may find the pids used up
+		// and exit, leaving nothing to prove the kill on.
+		ForkBomb:     "for i in 1 2 3 4; do /bin/sh -c 'sleep 600; : TOKEN' & done\nsleep 2\n(for i in $(seq 200); do /bin/sh -c 'sleep 600; : TOKEN' & done) 2>/dev/null\necho MARK\ncat >/dev/null\n",
 		CompileError: "echo hi\nif true; then\n  echo x\n", ErrLine: 4, ErrCol: 0,
 	},
 	"sql": {
@@ -154,8 +157,9 @@ var LanguagePrograms = map[string]Programs{
 		// query in it ends at the memory limit instead.
 		Flood: ".mode list\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x, 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' FROM c;\n",
 		// .shell re-quotes its arguments with double quotes for /bin/sh.
-		Network:      ".shell bash -c 'if (exec 3<>/dev/tcp/127.0.0.1/PORT) 2>/dev/null; then echo CONNECTED; else echo failed; fi'\n",
-		ForkBomb:     ".shell (for a in 0 1 2 3 4 5 6 7 8 9; do for b in 0 1 2 3 4 5 6 7 8 9; do sh -c 'sleep 600; : TOKEN' & done; done) 2>/dev/null; echo MARK; cat >/dev/null\n",
+		Network: ".shell bash -c 'if (exec 3<>/dev/tcp/127.0.0.1/PORT) 2>/dev/null; then echo CONNECTED; else echo failed; fi'\n",
+		// Holders first, with time to fork their sleep (see bash's).
+		ForkBomb:     ".shell for a in 1 2 3 4; do sh -c 'sleep 600; : TOKEN' & done; sleep 2\n.shell (for a in 0 1 2 3 4 5 6 7 8 9; do for b in 0 1 2 3 4 5 6 7 8 9; do sh -c 'sleep 600; : TOKEN' & done; done) 2>/dev/null; echo MARK; cat >/dev/null\n",
 		CompileError: "CREATE TABLE t(a);\nSELEC 1;\n", ErrLine: 2, ErrCol: 1,
 	},
 }
@@ -184,6 +188,10 @@ const cForkBomb = `#define _DEFAULT_SOURCE
 int main(void) {
     int n = 0;
     for (int i = 0; i < 200; i++) {
+        /* A few holders first, with time to fork their sleep: in the bomb
+           alone every sh may find the pids used up and exit, leaving
+           nothing to prove the kill on. */
+        if (i == 4) sleep(2);
         pid_t p = fork();
         if (p == 0) { execl("/bin/sh", "sh", "-c", "sleep 600; : TOKEN", (char *)0); _exit(127); }
         if (p > 0) n++;
