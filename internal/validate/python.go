@@ -28,7 +28,7 @@ func (v *Validator) python(ctx context.Context, req Request, policy Policy) (Res
 	}
 	// A front door with a pool for this checker (CheckerPool) answers from
 	// a pre-started one; any other runtime starts it cold.
-	out, err := v.run(ctx, v.pythonChecker(), sandbox.File{Name: "check.py", Content: checkerScript}, in)
+	out, err := v.run(ctx, v.pythonChecker(), v.checkerFile(), in)
 	if err != nil {
 		return Result{}, err
 	}
@@ -39,13 +39,27 @@ func (v *Validator) python(ctx context.Context, req Request, policy Policy) (Res
 }
 
 func (v *Validator) pythonChecker() sandbox.Language {
+	name := v.checkerFile().Name
 	return sandbox.Language{
 		Name:     "python-validate",
-		FileName: "check.py",
+		FileName: name,
 		// -I: no environment, no user site, script dir not on sys.path;
 		// -S: no site module. The checker needs only the standard library.
-		Run: []string{v.pythonPath, "-I", "-S", "check.py"},
+		Run: []string{v.pythonPath, "-I", "-S", name},
 	}
+}
+
+// checkerFile is the checker for /box: compiled once for the sandbox's
+// Python (compiling its ~900 lines is a good part of a checker's start,
+// paid by every check), or its source if that fails.
+func (v *Validator) checkerFile() sandbox.File {
+	v.checkerOnce.Do(func() {
+		v.checker = sandbox.File{Name: "check.py", Content: checkerScript}
+		if pyc, err := CompilePyc(v.pythonPath, "/box/check.py", checkerScript); err == nil {
+			v.checker = sandbox.File{Name: "check.pyc", Content: pyc}
+		}
+	})
+	return v.checker
 }
 
 // CheckerPool describes the Python checker for a front door's warm pool:
@@ -61,7 +75,7 @@ func (v *Validator) CheckerPool(size int) frontdoor.PoolSpec {
 	return frontdoor.PoolSpec{
 		Template: sandbox.Request{
 			Language: v.pythonChecker(),
-			Files:    []sandbox.File{{Name: "check.py", Content: checkerScript}},
+			Files:    []sandbox.File{v.checkerFile()},
 			Limits:   lim,
 		},
 		Size: size, MaxAge: warmMaxAge,

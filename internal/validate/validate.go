@@ -113,6 +113,8 @@ type Validator struct {
 	guards        sync.Map // policy name → guardFile
 	startOnce     sync.Once
 	start         guardFile // see Starter
+	checkerOnce   sync.Once
+	checker       sandbox.File // see checkerFile
 	langs         lang.Set
 }
 
