@@ -143,7 +143,7 @@ var LanguagePrograms = map[string]Programs{
 		// A few holders start first and get time to fork their sleep: in
 		// the bomb alone, under load, every sh may find the pids used up
 		// and exit, leaving nothing to prove the kill on.
-		ForkBomb:     "for i in 1 2 3 4; do /bin/sh -c 'sleep 600; : TOKEN' & done\nsleep 2\n(for i in $(seq 200); do /bin/sh -c 'sleep 600; : TOKEN' & done) 2>/dev/null\necho MARK\ncat >/dev/null\n",
+		ForkBomb:     "for i in 1 2 3 4; do /bin/sh -c 'sleep 600; : TOKEN' & done\nsleep 2\n(for i in $(seq 200); do /bin/sh -c 'sleep 600; : TOKEN' & done) 2>/dev/null\necho MARK\nwhile read -r x; do :; done\n",
 		CompileError: "echo hi\nif true; then\n  echo x\n", ErrLine: 4, ErrCol: 0,
 	},
 	"sql": {
@@ -158,8 +158,11 @@ var LanguagePrograms = map[string]Programs{
 		Flood: ".mode list\nWITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT x, 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx' FROM c;\n",
 		// .shell re-quotes its arguments with double quotes for /bin/sh.
 		Network: ".shell bash -c 'if (exec 3<>/dev/tcp/127.0.0.1/PORT) 2>/dev/null; then echo CONNECTED; else echo failed; fi'\n",
-		// Holders first, with time to fork their sleep (see bash's).
-		ForkBomb:     ".shell for a in 1 2 3 4; do sh -c 'sleep 600; : TOKEN' & done; sleep 2\n.shell (for a in 0 1 2 3 4 5 6 7 8 9; do for b in 0 1 2 3 4 5 6 7 8 9; do sh -c 'sleep 600; : TOKEN' & done; done) 2>/dev/null; echo MARK; cat >/dev/null\n",
+		// Holders first, with time to fork their sleep (see bash's). After
+		// the bomb the shell waits on stdin with its own read: a cat would
+		// need a fork, fail with the pids used up, and with -bail sqlite3
+		// would end, and the sandbox with it, before anyone looked.
+		ForkBomb:     ".shell for a in 1 2 3 4; do sh -c 'sleep 600; : TOKEN' & done; sleep 2\n.shell (for a in 0 1 2 3 4 5 6 7 8 9; do for b in 0 1 2 3 4 5 6 7 8 9; do sh -c 'sleep 600; : TOKEN' & done; done) 2>/dev/null; echo MARK; while read -r x; do :; done\n",
 		CompileError: "CREATE TABLE t(a);\nSELEC 1;\n", ErrLine: 2, ErrCol: 1,
 	},
 }
