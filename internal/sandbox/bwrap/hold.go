@@ -3,14 +3,10 @@ package bwrap
 import (
 	"context"
 	"errors"
-	"fmt"
-	"os"
-	"path/filepath"
 	"sync"
 	"time"
 
 	"github.com/runblock/runblock/internal/sandbox"
-	"github.com/runblock/runblock/internal/sandbox/cgroup"
 )
 
 // pair is a run set up ahead and held at bwrap's block fd: the compile
@@ -19,9 +15,7 @@ import (
 // started. It is what Run would build, minus the wait for bwrap's set-up.
 // Its uid, cgroups, /tmp and run directory are for one run only.
 type pair struct {
-	r       *Runtime
-	uid     int
-	dir     string
+	ahead   // its uid and run directory
 	lang    sandbox.Language
 	limits  sandbox.Limits // WallTime: the default, for a Go without one
 	comp    *proc          // nil without a compile step
@@ -46,19 +40,12 @@ func (r *Runtime) Hold(ctx context.Context, req sandbox.Request) (sandbox.Held, 
 		return nil, err
 	}
 	limits := req.Limits.Merge(r.cfg.Defaults)
-	var uid int
-	select {
-	case uid = <-r.slots:
-	default:
-		return nil, fmt.Errorf("bwrap: no free uid to hold a sandbox: %w", sandbox.ErrBusy)
-	}
-	p := &pair{r: r, uid: uid, lang: lang, limits: limits, stdout: newLateWriter(), stderr: newLateWriter(), exited: make(chan struct{})}
-	id := cgroup.GroupName(r.instance, newID())
-	p.dir = filepath.Join(r.cfg.WorkDir, id)
-	if err := r.prepareDir(p.dir, uid, lang, nil); err != nil {
-		p.free()
+	ab, err := r.setUpAhead(lang, nil)
+	if err != nil {
 		return nil, err
 	}
+	p := &pair{ahead: ab, lang: lang, limits: limits, stdout: newLateWriter(), stderr: newLateWriter(), exited: make(chan struct{})}
+	id := ab.id
 	p.out = sandbox.NewOutputCap(limits.OutputChars)
 	if err := p.launch(id, req.Images); err != nil {
 		p.Close()
@@ -195,11 +182,4 @@ func (p *pair) Close() {
 		}
 		p.free()
 	})
-}
-
-func (p *pair) free() {
-	if p.dir != "" {
-		_ = os.RemoveAll(p.dir)
-	}
-	p.r.slots <- p.uid
 }

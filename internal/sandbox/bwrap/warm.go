@@ -20,9 +20,7 @@ var _ sandbox.Prestarter = (*Runtime)(nil)
 // and blocks on its first byte of stdin), with its own uid, cgroup, /tmp and
 // run directory, all used for one run and destroyed after it.
 type held struct {
-	r      *Runtime
-	uid    int
-	dir    string
+	ahead  // its uid and run directory
 	lang   sandbox.Language
 	limits sandbox.Limits
 	pr     *proc
@@ -42,19 +40,12 @@ func (r *Runtime) Prestart(ctx context.Context, req sandbox.Request, extraMemory
 		return nil, errors.New("bwrap: prestart needs a run command and no compile step")
 	}
 	limits := req.Limits.Merge(r.cfg.Defaults)
-	var uid int
-	select {
-	case uid = <-r.slots:
-	default:
-		return nil, fmt.Errorf("bwrap: no free uid to prestart: %w", sandbox.ErrBusy)
-	}
-	h := &held{r: r, uid: uid, lang: lang, limits: limits, stdout: newLateWriter(), stderr: newLateWriter(), exited: make(chan struct{})}
-	id := cgroup.GroupName(r.instance, newID())
-	h.dir = filepath.Join(r.cfg.WorkDir, id)
-	if err := r.prepareDir(h.dir, uid, lang, req.Files); err != nil {
-		h.free()
+	ab, err := r.setUpAhead(lang, req.Files)
+	if err != nil {
 		return nil, err
 	}
+	h := &held{ahead: ab, lang: lang, limits: limits, stdout: newLateWriter(), stderr: newLateWriter(), exited: make(chan struct{})}
+	id := ab.id
 	h.out = sandbox.NewOutputCap(limits.OutputChars)
 	start := limits
 	start.MemoryBytes += extraMemory
@@ -73,7 +64,7 @@ func (r *Runtime) Prestart(ctx context.Context, req sandbox.Request, extraMemory
 		return nil, err
 	}
 	pr, err := r.launch(stageSpec{
-		id: id + "-r", uid: uid, dir: h.dir, argv: lang.Run, env: lang.Env, roPaths: lang.ReadOnlyPaths, limits: start,
+		id: id + "-r", uid: ab.uid, dir: h.dir, argv: lang.Run, env: lang.Env, roPaths: lang.ReadOnlyPaths, limits: start,
 		stdout: h.stdout, stderr: h.stderr, out: h.out, fig: fig,
 	})
 	if err != nil {
@@ -194,11 +185,38 @@ func (h *held) Close() {
 	})
 }
 
-func (h *held) free() {
-	if h.dir != "" {
-		_ = os.RemoveAll(h.dir)
+// ahead is a uid and run directory taken for a sandbox set up before its
+// run exists (Prestart, Hold).
+type ahead struct {
+	r   *Runtime
+	uid int
+	id  string // the cgroup name stem (see cgroup.GroupName)
+	dir string
+}
+
+// setUpAhead takes a free uid without waiting (a pool refills only when
+// capacity is free) and makes its run directory, holding files.
+func (r *Runtime) setUpAhead(lang sandbox.Language, files []sandbox.File) (ahead, error) {
+	var a ahead
+	select {
+	case a.uid = <-r.slots:
+	default:
+		return a, fmt.Errorf("bwrap: no free uid to set a sandbox up ahead: %w", sandbox.ErrBusy)
 	}
-	h.r.slots <- h.uid
+	a.r = r
+	a.id = cgroup.GroupName(r.instance, newID())
+	a.dir = filepath.Join(r.cfg.WorkDir, a.id)
+	if err := r.prepareDir(a.dir, a.uid, lang, files); err != nil {
+		a.free()
+		return a, err
+	}
+	return a, nil
+}
+
+// free removes the run directory and gives the uid back.
+func (a ahead) free() {
+	_ = os.RemoveAll(a.dir)
+	a.r.slots <- a.uid
 }
 
 // writeFiles puts files into a run directory, owned by the run's uid;
