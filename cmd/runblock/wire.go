@@ -37,6 +37,7 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 		Bwrap: bwrap.Config{
 			BwrapPath: bw.Path, WorkDir: bw.WorkDir, UIDBase: bw.UIDBase, CgroupParent: bw.CgroupParent,
 			Defaults: cfg.SandboxLimits(), AllowWeak: cfg.Sandbox.AllowWeak, EtcPaths: cfg.Languages.EtcPaths(),
+			Python: pythonOf(cfg),
 		},
 		MaxConcurrent:  cfg.Concurrency(),
 		MaxQueue:       cfg.MaxQueue,
@@ -53,7 +54,7 @@ func newRuntime(ctx context.Context, cfg config.Config, log *slog.Logger) (*fron
 	// (a burst of that many starts warm) and one per library flavour.
 	// Every other language's runs take sandboxes set up and held before
 	// anything starts in them (compile step and run), one of each kind.
-	boot, script := validate.StartScript(cfg.Languages["python"].Run[0])
+	boot, script := validate.StartScript(pythonOf(cfg))
 	err = fd.EnableRunPool(frontdoor.RunPoolOptions{
 		Languages: cfg.Languages.WarmNames("python"), Budget: runWarm, PlainSize: cfg.Concurrency(), LibSize: 1,
 		Held: cfg.Languages.WarmNames(""), HeldSize: 1, HeldBudget: heldWarm,
@@ -122,4 +123,12 @@ func newWasm(ctx context.Context, rt *frontdoor.FrontDoor, cfg config.Config) (*
 		return nil, err
 	}
 	return &wasm.Env{Compiler: comp, Runner: runner}, nil
+}
+
+// pythonOf is the interpreter the python language runs with; "" without one.
+func pythonOf(cfg config.Config) string {
+	if l, ok := cfg.Languages["python"]; ok && len(l.Run) > 0 {
+		return l.Run[0]
+	}
+	return ""
 }

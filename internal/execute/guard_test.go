@@ -205,15 +205,16 @@ func TestGuardOnlyUnderPoliciesThatDeny(t *testing.T) {
 // a program must not tell, but for sys.flags.
 func TestPythonStartsWithoutSiteLikeWithIt(t *testing.T) {
 	code := `import sys, builtins
-print('no_site', sys.flags.no_site)
+print('no_site', sys.flags.no_site, 'os' in sys.modules)
 print('dist', '/usr/lib/python3/dist-packages' in sys.path)
 import numpy, mpl_toolkits.mplot3d
 print('numpy', bool(numpy.__version__), 'pkg_resources' in sys.modules)
 print('builtins', all(hasattr(builtins, n) for n in ('exit', 'quit', 'help', 'copyright', 'credits', 'license')))
+print(repr(license), repr(credits).split()[0], repr(copyright).startswith('Copyright (c) 2001'))
 exit(3)
 `
 	o, out, stderr := runGuarded(t, newGuardedService(t, "sandbox-only"), code, "")
-	want := "no_site 1\ndist True\nnumpy True False\nbuiltins True\n"
+	want := "no_site 1 False\ndist True\nnumpy True False\nbuiltins True\nSee https://www.python.org/psf/license/ Thanks True\n"
 	if o.Result.ExitCode != 3 || out != want {
 		t.Fatalf("exit %d, stdout %q (want %q), stderr %q", o.Result.ExitCode, out, want, stderr)
 	}

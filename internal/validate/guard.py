@@ -369,6 +369,20 @@ def _print_exception(exc):
     sys.stderr.flush()
 
 
+def _printer(sitebuiltins, name, data):
+    """_sitebuiltins._Printer(name, data) without its __init__, which
+    imports os (a millisecond of a hello world's start) only to join file
+    names; these printers have none. A Python whose _Printer keeps other
+    state gets the ordinary constructor."""
+    cls = sitebuiltins._Printer
+    if cls.__init__.__code__.co_varnames[:5] != ("self", "name", "data", "files", "dirs"):
+        return cls(name, data)
+    p = object.__new__(cls)
+    p._Printer__name, p._Printer__data = name, data
+    p._Printer__lines, p._Printer__filenames = None, []
+    return p
+
+
 def _site():
     """What site does at start-up, for python3 -S. The server starts Python
     with -S because site's own imports and its .pth files (each may import
@@ -411,9 +425,9 @@ def _site():
     eof = "Ctrl-D (i.e. EOF)"
     builtins.quit = _sitebuiltins.Quitter("quit", eof)
     builtins.exit = _sitebuiltins.Quitter("exit", eof)
-    builtins.copyright = _sitebuiltins._Printer("copyright", sys.copyright)
-    builtins.credits = _sitebuiltins._Printer("credits", "Thanks to CWI, CNRI, BeOpen.com, Zope Corporation and a cast of thousands\n    for supporting Python development.  See www.python.org for more information.")
-    builtins.license = _sitebuiltins._Printer("license", "See https://www.python.org/psf/license/")
+    builtins.copyright = _printer(_sitebuiltins, "copyright", sys.copyright)
+    builtins.credits = _printer(_sitebuiltins, "credits", "Thanks to CWI, CNRI, BeOpen.com, Zope Corporation and a cast of thousands\n    for supporting Python development.  See www.python.org for more information.")
+    builtins.license = _printer(_sitebuiltins, "license", "See https://www.python.org/psf/license/")
     builtins.help = _sitebuiltins._Helper()
     try:
         import sitecustomize  # noqa: F401

@@ -52,7 +52,11 @@ type Config struct {
 	// dropping privileges when the host can't provide them. Off by default:
 	// the server refuses to start instead.
 	AllowWeak bool
-	Logger    *slog.Logger
+	// Python is the interpreter sandboxes run Python with: the figure
+	// lib's modules are compiled for it once, not at every run's import.
+	// "" leaves them as source.
+	Python string
+	Logger *slog.Logger
 }
 
 // SeedLimits are the seed specification's limits.
@@ -161,7 +165,7 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		}
 	}
 	r.usrLocal = usrLocalKeep()
-	if r.figLib, err = figure.WriteLib(cfg.WorkDir); err != nil {
+	if r.figLib, err = figure.WriteLib(cfg.WorkDir, cfg.Python); err != nil {
 		return nil, err
 	}
 	if err := r.cleanStale(ctx); err != nil {

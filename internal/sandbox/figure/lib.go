@@ -7,13 +7,16 @@
 package figure
 
 import (
+	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"time"
 )
 
 // SandboxDir is where the runtime binds the lib, read-only. The policy
@@ -32,10 +35,14 @@ var pylib embed.FS
 // WriteLib writes the Python modules into a directory under parent that
 // every sandbox uid can read, and returns it. The name is the content's hash:
 // runtimes sharing parent reuse one copy, and a changed lib gets a new one.
-// A leading dot keeps the runtime's stale-run cleanup away from it.
-func WriteLib(parent string) (string, error) {
+// A leading dot keeps the runtime's stale-run cleanup away from it. With a
+// python, the modules are compiled for it into __pycache__ (the sandbox
+// can't write one, so each run would compile them again); a python that
+// fails to compile them leaves the lib as source, slower only.
+func WriteLib(parent, python string) (string, error) {
 	files, _ := fs.Glob(pylib, "pylib/*.py")
 	h := sha256.New()
+	fmt.Fprintf(h, "pyc for %q\x00", python)
 	for _, f := range files {
 		b, _ := pylib.ReadFile(f)
 		fmt.Fprintf(h, "%s\x00%d\x00", f, len(b))
@@ -50,13 +57,19 @@ func WriteLib(parent string) (string, error) {
 		return "", fmt.Errorf("figure: lib: %w", err)
 	}
 	defer os.RemoveAll(tmp)
+	var names []string
 	for _, f := range files {
 		b, _ := pylib.ReadFile(f)
-		if err := os.WriteFile(filepath.Join(tmp, filepath.Base(f)), b, 0o444); err != nil {
+		name := filepath.Join(tmp, filepath.Base(f))
+		if err := os.WriteFile(name, b, 0o444); err != nil {
 			return "", fmt.Errorf("figure: lib: %w", err)
 		}
+		names = append(names, name)
 	}
-	if err := os.Chmod(tmp, 0o555); err != nil {
+	if python != "" {
+		compile(python, names)
+	}
+	if err := chmodTree(tmp); err != nil {
 		return "", fmt.Errorf("figure: lib: %w", err)
 	}
 	if err := os.Rename(tmp, dir); err != nil {
@@ -67,4 +80,32 @@ func WriteLib(parent string) (string, error) {
 		return "", fmt.Errorf("figure: lib: %w", err)
 	}
 	return dir, nil
+}
+
+// compile writes the modules' .pyc files with python. Unchecked hash-based
+// pycs: the import neither stats the source nor compares mtimes, and the
+// directory never changes once named by its content. Only runblock's own
+// modules are compiled here, never a learner's code.
+func compile(python string, files []string) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, python, append([]string{"-I", "-S", "-c",
+		"import sys, py_compile as c\n" +
+			"for f in sys.argv[1:]:\n" +
+			"    c.compile(f, doraise=True, invalidation_mode=c.PycInvalidationMode.UNCHECKED_HASH)"}, files...)...)
+	cmd.Env = []string{}
+	_ = cmd.Run()
+}
+
+// chmodTree makes the lib readable, and nothing of it writable, by all.
+func chmodTree(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.Chmod(p, 0o555)
+		}
+		return os.Chmod(p, 0o444)
+	})
 }

@@ -12,9 +12,10 @@ that counts what it writes, installed before the learner's code starts.
 Frame: b"RBFIG1\\n\\0", then big-endian u64 stdout bytes, u32 alt length,
 u32 PNG length, the alt text (UTF-8), the PNG.
 """
+# posix, not os, and struct only once a figure is sent: a run that shows
+# none should not pay for them at start-up (see sitecustomize).
 import io
-import os
-import struct
+import posix
 import sys
 
 MAGIC = b"RBFIG1\n\0"
@@ -39,9 +40,11 @@ class _CountingStdout(io.FileIO):
 def install():
     global _fd
     try:
-        _fd = int(os.environ.pop("RUNBLOCK_FIGURE_FD"))
+        _fd = int(posix.environ.pop(b"RUNBLOCK_FIGURE_FD"))
     except (KeyError, ValueError):
         return
+    # What os.environ.pop does: programs it starts don't inherit the name.
+    posix.unsetenv(b"RUNBLOCK_FIGURE_FD")
     old = sys.stdout
     if old is None or getattr(old, "fileno", None) is None:
         return
@@ -110,11 +113,12 @@ def send_figure(fig):
         sys.stdout.flush()
     except Exception:
         pass
+    import struct
     frame = MAGIC + struct.pack(">QII", _written[0], len(alt), len(png)) + alt + png
     view = memoryview(frame)
     try:
         while view:
-            view = view[os.write(_fd, view):]
+            view = view[posix.write(_fd, view):]
     except OSError:
         return False
     return True
