@@ -51,6 +51,24 @@ func libraryRows(s *server, n int, pause time.Duration) ([]row, error) {
 
 // bareThroughput spawns python3 -c hello from conc goroutines for dur.
 func bareThroughput(conc int, dur time.Duration) (float64, error) {
+	return spawnThroughput(conc, dur, "/usr/bin/python3", "-c", hello)
+}
+
+// floorArgv is the least one fresh sandbox and interpreter per run cost,
+// with nothing of runblock: bubblewrap's namespaces and mounts (no
+// seccomp, cgroups, limits, uid lease or accounting) around python3 -S -c.
+// The warm pools may not share a sandbox or a process between
+// runs, so no runblock run can cost less than this.
+func floorArgv() []string {
+	return []string{"/usr/bin/bwrap", "--unshare-all", "--unshare-user", "--disable-userns",
+		"--die-with-parent", "--new-session", "--clearenv",
+		"--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib",
+		"--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
+		"/usr/bin/python3", "-S", "-c", hello}
+}
+
+// spawnThroughput runs argv from conc goroutines for dur: runs/s.
+func spawnThroughput(conc int, dur time.Duration, argv ...string) (float64, error) {
 	var ok, failed atomic.Int64
 	deadline := time.Now().Add(dur)
 	var wg sync.WaitGroup
@@ -60,7 +78,7 @@ func bareThroughput(conc int, dur time.Duration) (float64, error) {
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(deadline) {
-				if exec.Command("/usr/bin/python3", "-c", hello).Run() == nil {
+				if exec.Command(argv[0], argv[1:]...).Run() == nil {
 					ok.Add(1)
 				} else {
 					failed.Add(1)
@@ -70,7 +88,7 @@ func bareThroughput(conc int, dur time.Duration) (float64, error) {
 	}
 	wg.Wait()
 	if failed.Load() > 0 {
-		return 0, fmt.Errorf("%d bare spawns failed", failed.Load())
+		return 0, fmt.Errorf("%d spawns of %s failed", failed.Load(), argv[0])
 	}
 	return float64(ok.Load()) / time.Since(start).Seconds(), nil
 }
