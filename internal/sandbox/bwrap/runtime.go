@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -77,7 +76,6 @@ type Runtime struct {
 	cg       cgroup.Manager // nil only with AllowWeak
 	slots    chan int
 	seccomp  []byte
-	prlimit  string
 	standIns string     // files bound over host details; see hide.go
 	devDir   string     // the /dev every sandbox binds; "": bwrap's --dev
 	usrLocal []string   // the parts of /usr/local sandboxes see
@@ -125,15 +123,11 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 	if _, err := os.Stat(cfg.BwrapPath); err != nil {
 		return nil, fmt.Errorf("bwrap: %s not found (install the Debian package bubblewrap): %w", cfg.BwrapPath, err)
 	}
-	prlimit, err := exec.LookPath("prlimit")
-	if err != nil {
-		return nil, fmt.Errorf("bwrap: prlimit (util-linux) not found: %w", err)
-	}
 	// The instance prefix names this process (so a successor can tell whether
 	// it is gone) and this runtime (so several runtimes in one process, as in
 	// tests, never clean up each other's sandboxes).
 	instance := strconv.Itoa(os.Getpid()) + "." + newID()[:8]
-	r := &Runtime{cfg: cfg, instance: instance, log: cfg.Logger, dropPriv: os.Geteuid() == 0, prlimit: prlimit}
+	r := &Runtime{cfg: cfg, instance: instance, log: cfg.Logger, dropPriv: os.Geteuid() == 0}
 	if !r.dropPriv && !cfg.AllowWeak {
 		return nil, errors.New("bwrap: must start as root to run sandboxes under a separate unprivileged uid (or allow a weak sandbox)")
 	}

@@ -150,7 +150,7 @@ func (r *Runtime) launch(s stageSpec) (_ *proc, err error) {
 	}
 	argW.Close()
 
-	argv := append(rlimitArgv(r.prlimit, s.limits), r.cfg.BwrapPath, "--args", "6", "--")
+	argv := []string{r.cfg.BwrapPath, "--args", "6", "--"}
 	argv = append(argv, s.argv...)
 	cmd := exec.Command(argv[0], argv[1:]...)
 	cmd.Env = []string{} // sandboxed code can read bwrap's own environment
@@ -205,6 +205,12 @@ func (r *Runtime) launch(s stageSpec) (_ *proc, err error) {
 		return nil, fmt.Errorf("bwrap: sandbox did not start: %v: %s", err, strings.TrimSpace(string(msg)))
 	}
 	pr.pid = pid
+	if err := limitChild(pid, s.uid, r.dropPriv, s.limits); err != nil {
+		_ = cmd.Process.Kill()
+		<-pr.waitCh
+		pr.waitCh = nil
+		return nil, err
+	}
 	if !atomic {
 		if err := pr.grp.Place(pid); err != nil {
 			_ = cmd.Process.Kill()
@@ -371,21 +377,6 @@ func readChildPID(f *os.File, timeout time.Duration) (int, error) {
 			return st.ChildPID, nil
 		}
 	}
-}
-
-// rlimitArgv wraps the bwrap command in util-linux's prlimit so the limits
-// are set by the sandbox uid on itself before bwrap starts (lowering needs no
-// privilege; setting them on another uid's process would need
-// CAP_SYS_RESOURCE, which containers often lack). Children inherit them.
-// RLIMIT_AS and RLIMIT_NPROC are avoided on purpose: the first breaks
-// runtimes that reserve address space, the second counts per uid, not per
-// sandbox (the pids cgroup does that job).
-func rlimitArgv(prlimit string, l sandbox.Limits) []string {
-	a := []string{prlimit, "--core=0", "--nofile=256"}
-	if l.FileBytes > 0 {
-		a = append(a, fmt.Sprintf("--fsize=%d", l.FileBytes))
-	}
-	return append(a, "--")
 }
 
 // pumpStdin copies the request's input to the program and closes the pipe at

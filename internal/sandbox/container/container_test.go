@@ -39,7 +39,7 @@ func newRuntime(t *testing.T, e *podmantest.Engine, cfg container.Config) *conta
 // tmpfs) answers EACCES: devNotWritable below checks the same guarantee.
 var cases = []string{
 	"HelloAndExitCodes", "Stdin", "InfiniteLoopTimesOut", "MemoryBombIsOOMKilled",
-	"ForkBombContained", "NoNetwork", "NoServerSecrets", "TmpSizeCapped",
+	"ForkBombContained", "NoNetwork", "NoServerSecrets", "TmpSizeCapped", "ResourceLimitsSet",
 	"HugeOutputTruncated", "DaemonKilled", "CancelKillsTree", "ConcurrentRunsIsolated",
 	"DangerousSyscallsDenied", "NotRoot", "InheritedFDsNotPassed", "SocketFamiliesLimited",
 }

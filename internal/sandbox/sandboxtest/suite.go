@@ -47,6 +47,7 @@ func RunOnly(t *testing.T, rt sandbox.Runtime, langs Languages, names ...string)
 		{"NoServerSecrets", s.noSecrets},
 		{"ReadOnlyOutsideTmp", s.readOnly},
 		{"TmpSizeCapped", s.tmpCapped},
+		{"ResourceLimitsSet", s.resourceLimits},
 		{"HugeOutputTruncated", s.hugeOutput},
 		{"DaemonKilled", s.daemonKilled},
 		{"CancelKillsTree", s.cancel},
@@ -273,6 +274,39 @@ print('tmp', open('/tmp/ok').read())
 	expect(t, r, sandbox.StatusSuccess)
 	if strings.Contains(r.stdout, "WROTE") || !strings.Contains(r.stdout, "tmp fine") {
 		t.Fatalf("write outside /tmp:\n%s", r.stdout)
+	}
+}
+
+// The program's rlimits: no core dumps (a host core_pattern may run a host
+// program with them), bounded descriptors, and no file larger than
+// FileBytes, which a write past it meets as EFBIG. None can be raised.
+func (s *suite) resourceLimits(t *testing.T) {
+	code := `import resource as r, errno
+for name in ('CORE', 'NOFILE', 'FSIZE'):
+    print(name, *r.getrlimit(getattr(r, 'RLIMIT_' + name)))
+try:
+    r.setrlimit(r.RLIMIT_CORE, (1 << 20, 1 << 20))
+    print('raised')
+except (ValueError, OSError):
+    print('not raised')
+try:
+    with open('/tmp/big', 'wb') as f:
+        for _ in range(4):
+            f.write(b'x' * (1 << 20))
+            f.flush()
+    print('wrote 4 MiB')
+except OSError as e:
+    print('stopped', errno.errorcode[e.errno])
+`
+	r := s.py(t, code, sandbox.Limits{FileBytes: 2 << 20, TmpBytes: 16 << 20})
+	expect(t, r, sandbox.StatusSuccess)
+	var core, coreMax, nofile, nofileMax, fsize, fsizeMax int64
+	var raised, wrote string
+	n, _ := fmt.Sscanf(r.stdout, "CORE %d %d\nNOFILE %d %d\nFSIZE %d %d\nnot %s\nstopped %s",
+		&core, &coreMax, &nofile, &nofileMax, &fsize, &fsizeMax, &raised, &wrote)
+	if n != 8 || core != 0 || coreMax != 0 || nofileMax <= 0 || nofileMax > 1024 ||
+		fsize != 2<<20 || fsizeMax != 2<<20 || wrote != "EFBIG" {
+		t.Fatalf("limits not in place: %q (stderr %q)", r.stdout, r.stderr)
 	}
 }
 
