@@ -27,6 +27,21 @@ func pooledSandboxes(parent string) []string {
 	return pids
 }
 
+// A started server has Python's pool of warm sandboxes filling before any
+// run arrives, through the whole wiring (compile cache and all), so the
+// first learners after a start don't start cold.
+func TestServeStartsThePythonPoolBeforeAnyRun(t *testing.T) {
+	cfg, _, parent := crashSandboxDirs(t)
+	ps := startServerProcess(t, t.TempDir(), nil, "--config", cfg)
+	deadline := time.Now().Add(30 * time.Second)
+	for len(pooledSandboxes(parent)) == 0 {
+		if time.Now().After(deadline) {
+			t.Fatalf("no pooled sandbox 30 s after the start, with no run:\n%s", ps.Stderr())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
 // TestKill9LeavesNoPooledSandbox: the warm sandboxes waiting for runs
 // belong to the server's leased uids, so the janitor kills them when the
 // server dies, even by kill -9, and removes their cgroups and directories.

@@ -56,6 +56,16 @@ func (c *Cache) Stats() (hits, misses int64) {
 	return c.hits, c.misses
 }
 
+// Prewarm passes a warm pool's start on to the runtime the cache wraps
+// (the front door): the cache has no pools of its own, and hiding them
+// would leave every server start cold until each kind's first run.
+func (c *Cache) Prewarm(req sandbox.Request) bool {
+	if pw, ok := c.next.(interface{ Prewarm(sandbox.Request) bool }); ok {
+		return pw.Prewarm(req)
+	}
+	return false
+}
+
 // Run implements sandbox.Runtime.
 func (c *Cache) Run(ctx context.Context, req sandbox.Request) (sandbox.Result, error) {
 	if len(req.Language.Compile) == 0 || c.maxBytes <= 0 {
