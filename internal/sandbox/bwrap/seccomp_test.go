@@ -240,3 +240,59 @@ func TestSeccompVerdicts(t *testing.T) {
 		}
 	}
 }
+
+// TestSeccompSearchIsShallow: each time a sandbox attaches the filter, the
+// kernel runs it for every syscall number to prepare its allow cache, so
+// what matters is the longest way through it, which must stay logarithmic
+// in the number of syscalls (go-seccomp-bpf's chain is ~240 long).
+func TestSeccompSearchIsShallow(t *testing.T) {
+	info, err := arch.GetInfo("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	depth := func(prog []byte) int {
+		insns := decodeFilter(t, prog)
+		if ld, ok := insns[0].(bpf.LoadAbsolute); !ok || ld.Off != offArch {
+			t.Fatalf("program does not start by loading the arch: %v", insns[0])
+		}
+		if j, ok := insns[1].(bpf.JumpIf); !ok || j.Val != uint32(info.ID) {
+			t.Fatalf("program does not check the arch second: %v", insns[1])
+		}
+		return longestPaths(insns)[2]
+	}
+	prog, err := seccompProgram()
+	if err != nil {
+		t.Fatal(err)
+	}
+	linear, err := linearProgram()
+	if err != nil {
+		t.Fatal(err)
+	}
+	d, old := depth(prog), depth(linear)
+	t.Logf("longest path after the arch check: %d instructions (linear filter %d)", d, old)
+	if d > 16 {
+		t.Errorf("a syscall can run %d instructions past the arch check, want at most 16", d)
+	}
+}
+
+// longestPaths gives, for each instruction of a program that only jumps
+// forward, the most instructions a run from there executes, the return
+// included.
+func longestPaths(insns []bpf.Instruction) []int {
+	d := make([]int, len(insns))
+	for i := len(insns) - 1; i >= 0; i-- {
+		switch in := insns[i].(type) {
+		case bpf.RetConstant, bpf.RetA:
+			d[i] = 1
+		case bpf.Jump:
+			d[i] = 1 + d[i+1+int(in.Skip)]
+		case bpf.JumpIf:
+			d[i] = 1 + max(d[i+1+int(in.SkipTrue)], d[i+1+int(in.SkipFalse)])
+		case bpf.JumpIfX:
+			d[i] = 1 + max(d[i+1+int(in.SkipTrue)], d[i+1+int(in.SkipFalse)])
+		default:
+			d[i] = 1 + d[i+1]
+		}
+	}
+	return d
+}
