@@ -116,6 +116,8 @@ func newApp(ctx context.Context, cfg config.Config, log *slog.Logger) (_ *app, e
 	a.closers = append(a.closers, val.Close)
 	if cfg.Validation.ExecutePolicy != "off" {
 		a.exec.WithValidator(val, cfg.Validation.ExecutePolicy)
+	} else {
+		a.exec.WithStarter(val)
 	}
 	a.exec.WithRecorder(a.store)
 	ui, browser, err := newUI(cfg, log)

@@ -142,9 +142,9 @@ func (s *Service) guard(p Prepared) (string, []byte, error) {
 	return name, script, nil
 }
 
-// starterSource is implemented by validators that have the policy-less
+// StarterSource is implemented by validators that have the policy-less
 // start script (validate.Validator); fakes without it start main.py as is.
-type starterSource interface {
+type StarterSource interface {
 	Starter() (name string, content []byte)
 }
 
@@ -152,11 +152,10 @@ type starterSource interface {
 // guard, so that every Python run starts the same way (with -S: see
 // guarded); none for other languages and containers.
 func (s *Service) starter(p Prepared) (string, []byte) {
-	st, ok := s.val.(starterSource)
-	if p.Language != "python" || p.runtime != nil || !ok {
+	if p.Language != "python" || p.runtime != nil || s.start == nil {
 		return "", nil
 	}
-	return st.Starter()
+	return s.start.Starter()
 }
 
 // Harness runs a program under tests (see internal/exercise): it takes the

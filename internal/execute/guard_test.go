@@ -37,6 +37,14 @@ var python = lang.Builtins()["python"].Language
 
 func newGuardedService(t testing.TB, policy string) *execute.Service {
 	t.Helper()
+	svc, v := newPythonService(t)
+	return svc.WithValidator(staticPass{v}, policy)
+}
+
+// newPythonService is a Python run service on the real sandbox, and the
+// validator that makes its guards and start script.
+func newPythonService(t testing.TB) (*execute.Service, *validate.Validator) {
+	t.Helper()
 	rt, err := bwrap.New(context.Background(), bwrap.Config{})
 	if err != nil {
 		t.Fatalf("bwrap runtime: %v", err)
@@ -55,7 +63,7 @@ func newGuardedService(t testing.TB, policy string) *execute.Service {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return svc.WithValidator(staticPass{v}, policy)
+	return svc, v
 }
 
 type lockedBuf struct {
@@ -217,6 +225,12 @@ exit(3)
 	want := "no_site 1 False\ndist True\nnumpy True False\nbuiltins True\nSee https://www.python.org/psf/license/ Thanks True\n"
 	if o.Result.ExitCode != 3 || out != want {
 		t.Fatalf("exit %d, stdout %q (want %q), stderr %q", o.Result.ExitCode, out, want, stderr)
+	}
+	// With no policy check at all (execute_policy "off"), the same start.
+	svc, v := newPythonService(t)
+	o, out, stderr = runGuarded(t, svc.WithStarter(v), "import sys\nprint(sys.flags.no_site, 'site' in sys.modules, exit.__class__.__name__)", "")
+	if o.Result.ExitCode != 0 || out != "1 False Quitter\n" {
+		t.Fatalf("no policy: exit %d, stdout %q, stderr %q", o.Result.ExitCode, out, stderr)
 	}
 	// Behind the guard too (teaching refuses sys, so less is shown).
 	o, out, stderr = runGuarded(t, newGuardedService(t, "teaching"), "import numpy\nprint(numpy.arange(3).sum())\nexit(4)", "")

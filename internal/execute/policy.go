@@ -33,6 +33,17 @@ func (e *RejectedError) Error() string {
 // every run before it is admitted.
 func (s *Service) WithValidator(v Validator, policy string) *Service {
 	s.val, s.policy = v, policy
+	if st, ok := v.(StarterSource); ok {
+		s.start = st
+	}
+	return s
+}
+
+// WithStarter gives Python runs their start script without a policy check
+// (execute_policy "off"), so that they still start as every Python run
+// does (with -S; see guarded) rather than paying site's imports.
+func (s *Service) WithStarter(st StarterSource) *Service {
+	s.start = st
 	return s
 }
 

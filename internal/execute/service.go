@@ -43,6 +43,7 @@ type Service struct {
 	rt     sandbox.Runtime
 	lim    ratelimit.Limiter // nil: no rate limits
 	val    Validator         // nil: no policy check
+	start  StarterSource     // nil: Python runs start main.py as is
 	policy string
 	cache  *verdictCache
 	rec    Recorder // nil: no history
