@@ -86,6 +86,12 @@ func executeRows(s *server, n, conc int, dur time.Duration) ([]row, error) {
 
 // throughput runs hello from conc clients for dur; any failure is an error.
 func throughput(url string, conc int, dur time.Duration) (float64, error) {
+	return load(conc, dur, func() error { return postExecute(url, hello) })
+}
+
+// load calls do from conc goroutines until dur is over: successes per
+// second, or an error naming how many of the calls failed.
+func load(conc int, dur time.Duration, do func() error) (float64, error) {
 	var ok, failed atomic.Int64
 	deadline := time.Now().Add(dur)
 	var wg sync.WaitGroup
@@ -95,7 +101,7 @@ func throughput(url string, conc int, dur time.Duration) (float64, error) {
 		go func() {
 			defer wg.Done()
 			for time.Now().Before(deadline) {
-				if postExecute(url, hello) == nil {
+				if do() == nil {
 					ok.Add(1)
 				} else {
 					failed.Add(1)
@@ -105,7 +111,7 @@ func throughput(url string, conc int, dur time.Duration) (float64, error) {
 	}
 	wg.Wait()
 	if n := failed.Load(); n > 0 {
-		return 0, fmt.Errorf("%d of %d runs failed", n, n+ok.Load())
+		return 0, fmt.Errorf("%d of %d calls failed", n, n+ok.Load())
 	}
 	return float64(ok.Load()) / time.Since(start).Seconds(), nil
 }

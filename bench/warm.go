@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -69,28 +67,7 @@ func floorArgv() []string {
 
 // spawnThroughput runs argv from conc goroutines for dur: runs/s.
 func spawnThroughput(conc int, dur time.Duration, argv ...string) (float64, error) {
-	var ok, failed atomic.Int64
-	deadline := time.Now().Add(dur)
-	var wg sync.WaitGroup
-	start := time.Now()
-	for i := 0; i < conc; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for time.Now().Before(deadline) {
-				if exec.Command(argv[0], argv[1:]...).Run() == nil {
-					ok.Add(1)
-				} else {
-					failed.Add(1)
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	if failed.Load() > 0 {
-		return 0, fmt.Errorf("%d spawns of %s failed", failed.Load(), argv[0])
-	}
-	return float64(ok.Load()) / time.Since(start).Seconds(), nil
+	return load(conc, dur, func() error { return exec.Command(argv[0], argv[1:]...).Run() })
 }
 
 // idleMemoryRows sums the memory of the server and of every sandbox of its
