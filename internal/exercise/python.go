@@ -10,8 +10,8 @@ import (
 	"sync"
 
 	"github.com/runblock/runblock/internal/content"
+	"github.com/runblock/runblock/internal/pycompile"
 	"github.com/runblock/runblock/internal/sandbox"
-	"github.com/runblock/runblock/internal/validate"
 )
 
 // The Python harness: see harness.py for the order of its steps and what
@@ -102,7 +102,7 @@ func (c *compiled) get(python string) ([]byte, error) {
 	if b, ok := c.pyc[python]; ok {
 		return b, nil
 	}
-	out, err := validate.CompilePyc(python, harnessName, harnessSource)
+	out, err := pycompile.Script(python, harnessName, harnessSource)
 	if err != nil {
 		return nil, fmt.Errorf("exercise: %w", err)
 	}

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"sync"
 	"time"
+
+	"github.com/runblock/runblock/internal/pycompile"
 )
 
 // The run-time guard: a Python script that runs the learner's main.py
@@ -148,7 +150,7 @@ func finishGuard(python, name string, src []byte) guardFile {
 	if site, err := siteOf(python); err == nil {
 		src = bytes.Replace(src, siteMarker, append(append([]byte("SITE = "), site...), '\n'), 1)
 	}
-	if pyc, err := CompilePyc(python, "/box/"+GuardFileName, src); err == nil {
+	if pyc, err := pycompile.Script(python, "/box/"+name, src); err == nil {
 		return guardFile{name: name + "c", content: pyc}
 	}
 	return guardFile{name: name, content: src}
@@ -201,23 +203,4 @@ func siteOf(python string) ([]byte, error) {
 	}
 	siteCache.Store(python, js)
 	return js, nil
-}
-
-// CompilePyc compiles one of runblock's own Python scripts (never a
-// learner's code) into a .pyc for python, as if it were the file name:
-// loading it in the sandbox then costs much less than compiling it there.
-func CompilePyc(python, name string, src []byte) ([]byte, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, "-I", "-S", "-c",
-		"import sys, importlib._bootstrap_external as b\n"+
-			"code = compile(sys.stdin.buffer.read(), sys.argv[1], 'exec', dont_inherit=True)\n"+
-			"sys.stdout.buffer.write(b._code_to_timestamp_pyc(code))", name)
-	cmd.Stdin = bytes.NewReader(src)
-	cmd.Env = []string{}
-	out, err := cmd.Output()
-	if err != nil {
-		return nil, fmt.Errorf("compile %s with %s: %w", name, python, err)
-	}
-	return out, nil
 }

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/runblock/runblock/internal/pycompile"
 	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/frontdoor"
 )
@@ -55,7 +56,7 @@ func (v *Validator) pythonChecker() sandbox.Language {
 func (v *Validator) checkerFile() sandbox.File {
 	v.checkerOnce.Do(func() {
 		v.checker = sandbox.File{Name: "check.py", Content: checkerScript}
-		if pyc, err := CompilePyc(v.pythonPath, "/box/check.py", checkerScript); err == nil {
+		if pyc, err := pycompile.Script(v.pythonPath, "/box/check.py", checkerScript); err == nil {
 			v.checker = sandbox.File{Name: "check.pyc", Content: pyc}
 		}
 	})

@@ -7,16 +7,15 @@
 package figure
 
 import (
-	"context"
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"os"
-	"os/exec"
 	"path/filepath"
-	"time"
+
+	"github.com/runblock/runblock/internal/pycompile"
 )
 
 // SandboxDir is where the runtime binds the lib, read-only. The policy
@@ -67,7 +66,7 @@ func WriteLib(parent, python string) (string, error) {
 		names = append(names, name)
 	}
 	if python != "" {
-		compile(python, names)
+		_ = pycompile.Cache(python, names...) // source still works, slower
 	}
 	if err := chmodTree(tmp); err != nil {
 		return "", fmt.Errorf("figure: lib: %w", err)
@@ -80,21 +79,6 @@ func WriteLib(parent, python string) (string, error) {
 		return "", fmt.Errorf("figure: lib: %w", err)
 	}
 	return dir, nil
-}
-
-// compile writes the modules' .pyc files with python. Unchecked hash-based
-// pycs: the import neither stats the source nor compares mtimes, and the
-// directory never changes once named by its content. Only runblock's own
-// modules are compiled here, never a learner's code.
-func compile(python string, files []string) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, python, append([]string{"-I", "-S", "-c",
-		"import sys, py_compile as c\n" +
-			"for f in sys.argv[1:]:\n" +
-			"    c.compile(f, doraise=True, invalidation_mode=c.PycInvalidationMode.UNCHECKED_HASH)"}, files...)...)
-	cmd.Env = []string{}
-	_ = cmd.Run()
 }
 
 // chmodTree makes the lib readable, and nothing of it writable, by all.
