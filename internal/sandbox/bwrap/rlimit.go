@@ -15,12 +15,18 @@ import (
 // the host's disk). RLIMIT_AS and RLIMIT_NPROC are avoided on purpose: the
 // first breaks runtimes that reserve address space, the second counts per
 // uid, not per sandbox (the pids cgroup does that job).
-func rlimits(l sandbox.Limits) map[int]uint64 {
-	m := map[int]uint64{unix.RLIMIT_CORE: 0, unix.RLIMIT_NOFILE: 256}
+func rlimits(l sandbox.Limits) []rlimit {
+	r := []rlimit{{unix.RLIMIT_CORE, 0}, {unix.RLIMIT_NOFILE, 256}}
 	if l.FileBytes > 0 {
-		m[unix.RLIMIT_FSIZE] = uint64(l.FileBytes)
+		r = append(r, rlimit{unix.RLIMIT_FSIZE, uint64(l.FileBytes)})
 	}
-	return m
+	return r
+}
+
+// rlimit is one resource's limit, soft and hard alike.
+type rlimit struct {
+	resource int
+	value    uint64
 }
 
 // limitChild sets rlimits on bwrap's child, held at the block fd: it has
@@ -49,9 +55,9 @@ func limitChild(pid, uid int, dropPriv bool, l sandbox.Limits) (err error) {
 			runtime.UnlockOSThread()
 		}()
 	}
-	for res, v := range rlimits(l) {
-		lim := unix.Rlimit{Cur: v, Max: v}
-		if err := unix.Prlimit(pid, res, &lim, nil); err != nil {
+	for _, rl := range rlimits(l) {
+		lim := unix.Rlimit{Cur: rl.value, Max: rl.value}
+		if err := unix.Prlimit(pid, rl.resource, &lim, nil); err != nil {
 			return fmt.Errorf("bwrap: rlimits of %d: %w", pid, err)
 		}
 	}

@@ -108,7 +108,7 @@ func (h *held) Go(ctx context.Context, run sandbox.HeldRun) (sandbox.Result, err
 		return sandbox.Result{}, err
 	}
 	for _, name := range run.Drop {
-		if name != filepath.Base(name) || name == "." || name == ".." {
+		if !plainName(name) {
 			return fail(fmt.Errorf("bwrap: bad file name %q", name))
 		}
 		if err := os.Remove(filepath.Join(h.dir, name)); err != nil && !os.IsNotExist(err) {
@@ -155,7 +155,7 @@ func (h *held) Go(ctx context.Context, run sandbox.HeldRun) (sandbox.Result, err
 // CPU quota (a warm start ran at full speed).
 func (pr *proc) rebase(l sandbox.Limits, cpus bool) error {
 	rb, ok := pr.grp.(cgroup.Rebaser)
-	if !ok || pr.grp == nil {
+	if !ok {
 		return nil
 	}
 	mem, cpu, err := rb.Now()
@@ -219,6 +219,11 @@ func (a ahead) free() {
 	a.r.slots <- a.uid
 }
 
+// plainName is a file name of the run directory itself: no path.
+func plainName(name string) bool {
+	return name != "" && name == filepath.Base(name) && name != "." && name != ".."
+}
+
 // writeFiles puts files into a run directory, owned by the run's uid;
 // an unnamed first file is the language's.
 func (r *Runtime) writeFiles(dir string, uid int, lang sandbox.Language, files []sandbox.File) error {
@@ -227,7 +232,7 @@ func (r *Runtime) writeFiles(dir string, uid int, lang sandbox.Language, files [
 		if name == "" && i == 0 {
 			name = lang.FileName
 		}
-		if name == "" || name != filepath.Base(name) || name == "." || name == ".." {
+		if !plainName(name) {
 			return fmt.Errorf("bwrap: bad file name %q", name)
 		}
 		p := filepath.Join(dir, name)
