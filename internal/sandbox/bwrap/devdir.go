@@ -43,40 +43,59 @@ func writeDevDir(workDir string) (string, error) {
 	if _, err := os.Stat(filepath.Join(dir, "tty")); err == nil {
 		return dir, nil
 	}
-	tmp, err := os.MkdirTemp(workDir, ".dev-")
+	d, err := publishDir(workDir, ".dev-", func(tmp string) (string, error) {
+		for _, d := range []string{"shm", "pts"} {
+			if err := os.Mkdir(filepath.Join(tmp, d), 0o755); err != nil {
+				return "", err
+			}
+		}
+		for _, n := range devNodes {
+			if err := unix.Mknod(filepath.Join(tmp, n.name), unix.S_IFCHR|0o666, int(unix.Mkdev(n.major, n.minor))); err != nil {
+				return "", fmt.Errorf("%s: %w", n.name, err)
+			}
+			// mknod's mode passes through the umask.
+			if err := os.Chmod(filepath.Join(tmp, n.name), 0o666); err != nil {
+				return "", fmt.Errorf("%s: %w", n.name, err)
+			}
+		}
+		for name, target := range devLinks {
+			if err := os.Symlink(target, filepath.Join(tmp, name)); err != nil {
+				return "", fmt.Errorf("%s: %w", name, err)
+			}
+		}
+		if err := os.Chmod(tmp, 0o755); err != nil {
+			return "", err
+		}
+		return dir, nil
+	})
 	if err != nil {
 		return "", fmt.Errorf("bwrap: /dev: %w", err)
 	}
+	return d, nil
+}
+
+// publishDir fills a new directory under parent and renames it to the
+// name fill returns, so that runtimes sharing parent (tests start many at
+// once) never see it half made. When another runtime put the same there
+// first, its copy is used: these directories are named by what they hold
+// and never change once in place.
+func publishDir(parent, prefix string, fill func(tmp string) (final string, err error)) (string, error) {
+	tmp, err := os.MkdirTemp(parent, prefix)
+	if err != nil {
+		return "", err
+	}
 	defer os.RemoveAll(tmp) // a no-op once renamed
-	for _, d := range []string{"shm", "pts"} {
-		if err := os.Mkdir(filepath.Join(tmp, d), 0o755); err != nil {
-			return "", fmt.Errorf("bwrap: /dev: %w", err)
-		}
+	final, err := fill(tmp)
+	if err != nil {
+		return "", err
 	}
-	for _, n := range devNodes {
-		if err := unix.Mknod(filepath.Join(tmp, n.name), unix.S_IFCHR|0o666, int(unix.Mkdev(n.major, n.minor))); err != nil {
-			return "", fmt.Errorf("bwrap: /dev/%s: %w", n.name, err)
+	if err := os.Rename(tmp, final); err != nil {
+		if _, statErr := os.Stat(final); statErr == nil {
+			return final, nil
 		}
-		// mknod's mode passes through the umask.
-		if err := os.Chmod(filepath.Join(tmp, n.name), 0o666); err != nil {
-			return "", fmt.Errorf("bwrap: /dev/%s: %w", n.name, err)
-		}
+		return "", err
 	}
-	for name, target := range devLinks {
-		if err := os.Symlink(target, filepath.Join(tmp, name)); err != nil {
-			return "", fmt.Errorf("bwrap: /dev/%s: %w", name, err)
-		}
-	}
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return "", fmt.Errorf("bwrap: /dev: %w", err)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		if _, statErr := os.Stat(filepath.Join(dir, "null")); statErr == nil {
-			return dir, nil // another runtime put its own in place first
-		}
-		return "", fmt.Errorf("bwrap: /dev: %w", err)
-	}
-	return dir, nil
+	return final, nil
 }
 
 // devArgs mount /dev: the shared directory, or bwrap's own when there is

@@ -58,60 +58,48 @@ func buildLayers(dir string, extraEtc []string) (viewLayers, error) {
 	if err := os.MkdirAll(root, 0o755); err != nil {
 		return viewLayers{}, err
 	}
-	tmp, err := os.MkdirTemp(root, ".new-")
+	shown := etcPaths(extraEtc)
+	// Another runtime may have built the same layers first: its copy is used.
+	final, err := publishDir(root, ".new-", func(tmp string) (string, error) {
+		if err := os.Chmod(tmp, 0o755); err != nil {
+			return "", err
+		}
+		h := sha256.New()
+		etc := filepath.Join(tmp, "etc")
+		if err := os.Mkdir(etc, 0o755); err != nil {
+			return "", err
+		}
+		for _, p := range shown {
+			to := filepath.Join(etc, strings.TrimPrefix(p, "/etc/"))
+			if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
+				return "", err
+			}
+			if err := copyTree(p, to, h); err != nil && !os.IsNotExist(err) {
+				return "", fmt.Errorf("copy %s: %w", p, err)
+			}
+		}
+		hide := filepath.Join(tmp, "usr-hide")
+		for _, d := range pthDirs {
+			pths, _ := filepath.Glob(filepath.Join(d, "*.pth"))
+			for _, p := range pths {
+				if strings.HasSuffix(p, "-nspkg.pth") {
+					continue
+				}
+				if err := whiteout(hide, p, h); err != nil {
+					return "", err
+				}
+			}
+		}
+		if err := hideUsrLocal(hide, h); err != nil {
+			return "", err
+		}
+		if err := os.MkdirAll(hide, 0o755); err != nil {
+			return "", err
+		}
+		return filepath.Join(root, hex.EncodeToString(h.Sum(nil))[:16]), nil
+	})
 	if err != nil {
 		return viewLayers{}, err
-	}
-	defer os.RemoveAll(tmp) // a no-op once renamed
-	if err := os.Chmod(tmp, 0o755); err != nil {
-		return viewLayers{}, err
-	}
-	h := sha256.New()
-	etc := filepath.Join(tmp, "etc")
-	if err := os.Mkdir(etc, 0o755); err != nil {
-		return viewLayers{}, err
-	}
-	shown := etcPaths(extraEtc)
-	for _, p := range shown {
-		to := filepath.Join(etc, strings.TrimPrefix(p, "/etc/"))
-		if err := os.MkdirAll(filepath.Dir(to), 0o755); err != nil {
-			return viewLayers{}, err
-		}
-		if err := copyTree(p, to, h); err != nil && !os.IsNotExist(err) {
-			return viewLayers{}, fmt.Errorf("copy %s: %w", p, err)
-		}
-	}
-	hide := filepath.Join(tmp, "usr-hide")
-	for _, d := range pthDirs {
-		pths, _ := filepath.Glob(filepath.Join(d, "*.pth"))
-		for _, p := range pths {
-			if strings.HasSuffix(p, "-nspkg.pth") {
-				continue
-			}
-			wo := filepath.Join(hide, strings.TrimPrefix(p, "/usr"))
-			if err := os.MkdirAll(filepath.Dir(wo), 0o755); err != nil {
-				return viewLayers{}, err
-			}
-			// A 0/0 character device is overlayfs' whiteout: the name is
-			// absent from the merged view.
-			if err := unix.Mknod(wo, unix.S_IFCHR|0o000, 0); err != nil {
-				return viewLayers{}, fmt.Errorf("whiteout %s: %w", p, err)
-			}
-			fmt.Fprintf(h, "hide %s\n", p)
-		}
-	}
-	if err := hideUsrLocal(hide, h); err != nil {
-		return viewLayers{}, err
-	}
-	if err := os.MkdirAll(hide, 0o755); err != nil {
-		return viewLayers{}, err
-	}
-	final := filepath.Join(root, hex.EncodeToString(h.Sum(nil))[:16])
-	if err := os.Rename(tmp, final); err != nil {
-		if _, statErr := os.Stat(filepath.Join(final, "usr-hide")); statErr != nil {
-			return viewLayers{}, err
-		}
-		// Another runtime built the same layers first: use its copy.
 	}
 	return viewLayers{etc: filepath.Join(final, "etc"), etcPaths: shown, usrHide: filepath.Join(final, "usr-hide")}, nil
 }
@@ -141,18 +129,28 @@ func hideUsrLocal(hide string, h io.Writer) error {
 				}
 				continue
 			}
-			wo := filepath.Join(hide, strings.TrimPrefix(p, "/usr"))
-			if err := os.MkdirAll(filepath.Dir(wo), 0o755); err != nil {
+			if err := whiteout(hide, p, h); err != nil {
 				return err
 			}
-			if err := unix.Mknod(wo, unix.S_IFCHR|0o000, 0); err != nil {
-				return fmt.Errorf("whiteout %s: %w", p, err)
-			}
-			fmt.Fprintf(h, "hide %s\n", p)
 		}
 		return nil
 	}
 	return walk("/usr/local")
+}
+
+// whiteout hides the /usr path p in the layer hide, and notes it in h.
+// A 0/0 character device is overlayfs' whiteout: the name is absent from
+// the merged view.
+func whiteout(hide, p string, h io.Writer) error {
+	wo := filepath.Join(hide, strings.TrimPrefix(p, "/usr"))
+	if err := os.MkdirAll(filepath.Dir(wo), 0o755); err != nil {
+		return err
+	}
+	if err := unix.Mknod(wo, unix.S_IFCHR|0o000, 0); err != nil {
+		return fmt.Errorf("whiteout %s: %w", p, err)
+	}
+	fmt.Fprintf(h, "hide %s\n", p)
+	return nil
 }
 
 // copyTree copies src to dst, keeping symbolic links as links, and feeds
