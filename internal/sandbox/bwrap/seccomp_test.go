@@ -165,15 +165,22 @@ func newVM(t *testing.T, prog []byte) *bpf.VM {
 	return vm
 }
 
+// programs are go-seccomp-bpf's linear filter and the runtime's.
+func programs(t *testing.T) (linear, search []byte) {
+	t.Helper()
+	linear, err := linearProgram()
+	if err != nil {
+		t.Fatal(err)
+	}
+	search, err = seccompProgram()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return linear, search
+}
+
 func TestSeccompSameVerdictsAsLinearFilter(t *testing.T) {
-	oldProg, err := linearProgram()
-	if err != nil {
-		t.Fatal(err)
-	}
-	newProg, err := seccompProgram()
-	if err != nil {
-		t.Fatal(err)
-	}
+	oldProg, newProg := programs(t)
 	oldVM, newVM := newVM(t, oldProg), newVM(t, newProg)
 	cases := syscallCases(t)
 	bad := 0
@@ -260,14 +267,7 @@ func TestSeccompSearchIsShallow(t *testing.T) {
 		}
 		return longestPaths(insns)[2]
 	}
-	prog, err := seccompProgram()
-	if err != nil {
-		t.Fatal(err)
-	}
-	linear, err := linearProgram()
-	if err != nil {
-		t.Fatal(err)
-	}
+	linear, prog := programs(t)
 	d, old := depth(prog), depth(linear)
 	t.Logf("longest path after the arch check: %d instructions (linear filter %d)", d, old)
 	if d > 16 {

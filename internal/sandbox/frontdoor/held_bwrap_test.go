@@ -193,22 +193,11 @@ func BenchmarkHeldHello(b *testing.B) {
 	}
 	for _, held := range []bool{true, false} {
 		b.Run(fmt.Sprintf("held=%t", held), func(b *testing.B) {
-			rt, err := bwrap.New(context.Background(), bwrap.Config{Slots: 8})
-			if err != nil {
-				b.Fatal(err)
-			}
-			f, err := frontdoor.New(frontdoor.Config{Backend: rt, Admitter: frontdoor.NewSimpleAdmitter(2, 2, 4, time.Minute)})
-			if err != nil {
-				b.Fatal(err)
-			}
-			defer func() { f.Close(); rt.Close() }()
-			o := frontdoor.RunPoolOptions{Budget: 2, WaitForWarm: true}
+			o := doorOpts{concurrent: 2, queue: 2, budget: 2, waitForWarm: true}
 			if held {
-				o.Held = []string{name}
+				o.held = []string{name}
 			}
-			if err := f.EnableRunPool(o); err != nil {
-				b.Fatal(err)
-			}
+			f := openDoor(b, o)
 			run := func() {
 				var out bytes.Buffer
 				res, err := asRuns{f}.Run(context.Background(), sandbox.Request{Language: d.Language, Files: []sandbox.File{{Content: []byte(d.Hello)}}, Stdout: &out})

@@ -42,7 +42,7 @@ type doorOpts struct {
 	backend           func(*bwrap.Runtime) sandbox.Runtime
 }
 
-func openDoor(t *testing.T, o doorOpts) *frontdoor.FrontDoor {
+func openDoor(t testing.TB, o doorOpts) *frontdoor.FrontDoor {
 	t.Helper()
 	if o.concurrent == 0 {
 		o.concurrent = 8
@@ -215,18 +215,7 @@ func BenchmarkWarmHello(b *testing.B) {
 	if c := os.Getenv("RUNBLOCK_BENCH_CODE"); c != "" {
 		code = c
 	}
-	rt, err := bwrap.New(context.Background(), bwrap.Config{Slots: 12})
-	if err != nil {
-		b.Fatal(err)
-	}
-	f, err := frontdoor.New(frontdoor.Config{Backend: rt, Admitter: frontdoor.NewSimpleAdmitter(4, 4, 4, time.Minute)})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	if err := f.EnableRunPool(frontdoor.RunPoolOptions{Languages: []string{"python"}, Budget: 4, WaitForWarm: true, Boot: boot()}); err != nil {
-		b.Fatal(err)
-	}
+	f := openDoor(b, doorOpts{concurrent: 4, queue: 4, budget: 4, waitForWarm: true})
 	py := config.DefaultLanguages()["python"]
 	var wall, cpu time.Duration
 	for b.Loop() {
