@@ -436,6 +436,38 @@ def _site():
             sys.stderr.write("Error in sitecustomize; set PYTHONVERBOSE for traceback:\n%s: %s\n" % (type(e).__name__, e))
 
 
+def _main_namer():
+    """An audit hook that gives main.py's code its file name, or None.
+
+    compile() costs a hello world about 1.5 ms more than python3 main.py:
+    its first call builds the ast module's ~120 classes (to ask whether
+    the source is an AST). exec() of the source's bytes compiles without
+    asking, but names the code "<string>", and tracebacks, warnings and
+    inspect then lack the file and its lines. Between its compiling and
+    its running, exec() raises the "exec" audit event with the new code
+    object; this hook renames it (and the code nested in it) there, as
+    importlib does for a moved .pyc, once: main.py's path is appended to
+    the list returned just before the exec() and taken by the first
+    "exec" event after it of a module's code named "<string>". Parsing can
+    run other code in between: a coding declaration imports its codec,
+    whose module code raises "exec" too (with its own file name). Were
+    some other "<string>" code renamed, its frames would count as the
+    learner's: refusals, never allowances."""
+    import _imp
+    fix = getattr(_imp, "_fix_co_filename", None)
+    if fix is None:
+        return None
+    pending = []
+
+    def hook(event, args, _pending=pending, _fix=fix, _code=type(_main_namer.__code__), _type=type):
+        if _pending and event == "exec" and _type(args[0]) is _code and \
+                args[0].co_filename == "<string>" and args[0].co_name == "<module>":
+            _fix(args[0], _pending.pop())
+
+    sys.addaudithook(hook)
+    return pending
+
+
 def _main():
     import builtins
     import posix
@@ -444,6 +476,8 @@ def _main():
     if len(sys.argv) < 2:
         posix.write(2, b"usage: runblock_guard.py [--runblock-warm=MODS] main.py [args...]\n")
         posix._exit(2)
+    # First: the policy's hook refuses every later sys.addaudithook.
+    naming = _main_namer()
     policy = POLICY
     if policy is not None:
         sys.addaudithook(_make_hook(policy))
@@ -471,13 +505,15 @@ def _main():
     path = script if script.startswith("/") else posix.getcwd() + "/" + script
     with open(path, "rb") as f:
         source = f.read()
-    try:
-        code = compile(source, path, "exec", dont_inherit=True)
-    except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as e:
-        # python3 main.py reports these without a traceback (the program
-        # never started): with the guard's frames left out, so does this.
-        _print_exception(e)
-        return 1
+    if naming is None:
+        try:
+            source = compile(source, path, "exec", dont_inherit=True)
+        except (SyntaxError, ValueError, RecursionError, MemoryError, OverflowError) as e:
+            # python3 main.py reports these without a traceback (the
+            # program never started): with the guard's frames left out, so
+            # does this.
+            _print_exception(e)
+            return 1
     main = type(sys)("__main__")
     loader = sys.modules["_frozen_importlib_external"].SourceFileLoader("__main__", path)
     main.__dict__.update(__file__=path, __cached__=None, __loader__=loader,
@@ -485,10 +521,18 @@ def _main():
     sys.modules["__main__"] = main
     del sys.argv[0]
     try:
-        exec(code, main.__dict__)
+        if naming is not None:
+            naming.append(path)
+        exec(source, main.__dict__)
     except SystemExit:
         raise
     except BaseException as e:
+        if naming:
+            # Still armed: the source never compiled, so the program never
+            # started. python3 main.py reports that without a traceback.
+            naming.clear()
+            if isinstance(e, SyntaxError):
+                e.filename = path
         _print_exception(e)
         return 1
     return 0
