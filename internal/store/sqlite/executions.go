@@ -13,13 +13,24 @@ const columns = `id, user_id, language, environment, status, exit_code, wall_tim
 	cpu_time_ns, memory_peak_bytes, truncated, code, output, error_output,
 	content_id, code_block_id, created_at, finished_at, code_sha256`
 
+// Every run writes these two: prepared once (see Store.prepare), as
+// parsing them each time cost about as much as running them.
+const (
+	createExecSQL = `INSERT INTO executions (` + columns + `)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	finishExecSQL = `UPDATE executions SET
+		status = ?, exit_code = ?, wall_time_ns = ?, cpu_time_ns = ?,
+		memory_peak_bytes = ?, truncated = ?, output = ?, error_output = ?,
+		finished_at = ?, images = ?
+		WHERE id = ? AND (? = '' OR user_id = ?)`
+)
+
 // CreateExecution implements store.Store.
 func (s *Store) CreateExecution(ctx context.Context, e *store.Execution) error {
 	if err := store.PrepareCreate(e, s.now()); err != nil {
 		return err
 	}
-	_, err := s.writer.ExecContext(ctx, `INSERT INTO executions (`+columns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := s.createExec.ExecContext(ctx,
 		e.ID, e.UserID, e.Language, e.Environment, e.Status, exitCode(e.ExitCode),
 		int64(e.WallTime), int64(e.CPUTime), e.MemoryPeakBytes, e.Truncated,
 		e.Code, e.Output, e.ErrorOutput, e.ContentID, e.CodeBlockID,
@@ -36,11 +47,7 @@ func (s *Store) FinishExecution(ctx context.Context, e *store.Execution) error {
 	if err != nil {
 		return err
 	}
-	res, err := s.writer.ExecContext(ctx, `UPDATE executions SET
-		status = ?, exit_code = ?, wall_time_ns = ?, cpu_time_ns = ?,
-		memory_peak_bytes = ?, truncated = ?, output = ?, error_output = ?,
-		finished_at = ?, images = ?
-		WHERE id = ? AND (? = '' OR user_id = ?)`,
+	res, err := s.finishExec.ExecContext(ctx,
 		e.Status, exitCode(e.ExitCode), int64(e.WallTime), int64(e.CPUTime),
 		e.MemoryPeakBytes, e.Truncated, e.Output, e.ErrorOutput,
 		micros(e.FinishedAt), images, e.ID, e.UserID, e.UserID)

@@ -30,6 +30,8 @@ type Store struct {
 	writer *sql.DB
 	reader *sql.DB
 	now    func() time.Time
+	// on writer: the statements every run writes
+	createExec, finishExec *sql.Stmt
 }
 
 // New opens (creating if needed) the database file at path and applies
@@ -52,6 +54,14 @@ func New(ctx context.Context, path string) (*Store, error) {
 	if s.reader, err = openPool(ctx, dsn(path, true), 4); err != nil {
 		s.writer.Close()
 		return nil, fmt.Errorf("sqlite store %q: %w", path, err)
+	}
+	if s.createExec, err = s.writer.PrepareContext(ctx, createExecSQL); err == nil {
+		s.finishExec, err = s.writer.PrepareContext(ctx, finishExecSQL)
+	}
+	if err != nil {
+		s.writer.Close()
+		s.reader.Close()
+		return nil, fmt.Errorf("sqlite store %q: prepare: %w", path, err)
 	}
 	return s, nil
 }
@@ -144,5 +154,5 @@ func (s *Store) Ping(ctx context.Context) error {
 // Close releases both pools. The WAL is checkpointed by SQLite when the last
 // connection closes.
 func (s *Store) Close() error {
-	return errors.Join(s.reader.Close(), s.writer.Close())
+	return errors.Join(s.createExec.Close(), s.finishExec.Close(), s.reader.Close(), s.writer.Close())
 }
