@@ -28,6 +28,11 @@ func (r *Runtime) Check(ctx context.Context) sandbox.Report {
 		viewDetail = "host /usr shared, locks on its files reach the host: " + r.viewErr.Error()
 	}
 	add("private /usr view", r.viewErr == nil, false, viewDetail)
+	netDetail := "one empty network namespace for all sandboxes (no interface up); socket(2) refused"
+	if r.net == nil {
+		netDetail = "a network namespace per sandbox (sharing one needs root); socket(2) refused"
+	}
+	add("network namespace", true, true, netDetail)
 	actions, err := os.ReadFile("/proc/sys/kernel/seccomp/actions_avail")
 	add("seccomp", err == nil && strings.Contains(string(actions), "errno"), true, "allowlist, default EPERM, "+fmt.Sprint(len(r.seccomp)/8)+" BPF instructions")
 

@@ -86,8 +86,10 @@ func (r *Runtime) Close() error {
 		r.log.Warn("unmount /usr views", "err", err)
 	}
 	releaseAll(r.leases)
+	var err error
 	if r.janitor != nil {
-		return r.janitor.Close()
+		err = r.janitor.Close()
 	}
-	return nil
+	r.net.close()
+	return err
 }

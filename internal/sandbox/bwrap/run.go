@@ -115,8 +115,12 @@ func (r *Runtime) prepareDir(dir string, uid int, lang sandbox.Language, files [
 // language's, fixed too) follows on the command line: bwrap only takes it
 // from there.
 func (r *Runtime) args(s stageSpec) []string {
-	a := []string{
-		"--unshare-all", "--unshare-user", "--disable-userns",
+	a := []string{"--unshare-all"}
+	if r.net != nil {
+		a = append(a, "--share-net") // the launcher's empty one; see netns.go
+	}
+	a = append(a,
+		"--unshare-user", "--disable-userns",
 		"--die-with-parent", "--new-session", "--clearenv",
 		"--hostname", "runblock",
 		"--ro-bind", r.views.of(s.uid, "/usr"), "/usr",
@@ -124,7 +128,7 @@ func (r *Runtime) args(s stageSpec) []string {
 		"--symlink", "usr/sbin", "/sbin",
 		"--symlink", "usr/lib", "/lib",
 		"--symlink", "usr/lib64", "/lib64",
-	}
+	)
 	// A few read-only files that libraries look up, and those the
 	// languages name; nothing else of /etc. A view holds only those: one
 	// bind, where each bind costs bwrap a read of the whole mount table.

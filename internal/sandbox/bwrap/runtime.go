@@ -1,6 +1,7 @@
-// Package bwrap runs untrusted code under bubblewrap: fresh namespaces (no
-// network), an unprivileged uid, a seccomp allowlist, read-only system files,
-// a size-capped /tmp, and a cgroup that bounds memory, CPU and processes.
+// Package bwrap runs untrusted code under bubblewrap: fresh namespaces (but
+// one shared, empty network namespace: see netns.go), an unprivileged uid,
+// a seccomp allowlist, read-only system files, a size-capped /tmp, and a
+// cgroup that bounds memory, CPU and processes.
 package bwrap
 
 import (
@@ -86,7 +87,10 @@ type Runtime struct {
 	leases   []*os.File // their lock files; see uids.go
 	dropPriv bool
 	figLib   string // the figure backend's host dir; see figures.go
-	log      *slog.Logger
+	// net starts sandboxes in the shared empty network namespace; nil:
+	// each makes its own (see netns.go).
+	net *netLauncher
+	log *slog.Logger
 }
 
 // New checks the host, cleans what a previous (crashed) instance left behind,
@@ -190,6 +194,11 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		_ = r.views.unmount()
 		releaseAll(r.leases)
 		return nil, err
+	}
+	if r.dropPriv {
+		if r.net, err = newNetLauncher(); err != nil {
+			r.log.Warn("each sandbox makes its own network namespace", "err", err)
+		}
 	}
 	r.slots = make(chan int, cfg.Slots)
 	for _, uid := range r.uids {

@@ -48,37 +48,43 @@ var allowedSyscalls = []string{
 	// time
 	"clock_gettime", "clock_getres", "clock_nanosleep", "gettimeofday", "time", "nanosleep", "getitimer", "setitimer",
 	"timer_create", "timer_settime", "timer_gettime", "timer_getoverrun", "timer_delete",
-	// sockets: allowed so programs get ordinary errors; the empty network
-	// namespace has no route out. socket and socketpair are allowed only for
-	// socketFamilies (see below).
+	// sockets: socket itself is refused and socketpair allowed only for
+	// pairFamilies (see below); the calls on a socket stay for the pairs.
 	"connect", "bind", "listen", "accept", "accept4", "getsockname", "getpeername",
 	"sendto", "recvfrom", "sendmsg", "recvmsg", "sendmmsg", "recvmmsg", "shutdown", "setsockopt", "getsockopt",
 	// misc used by runtimes (random numbers, NUMA hints, io priority)
 	"getrandom", "get_mempolicy", "set_mempolicy", "mbind", "ioprio_get", "getcpu",
 }
 
-// socketFamilies are the address families a program may create sockets of:
-// local and IP. The rest is denied: vsock is not covered by network
-// namespaces (it reaches the hypervisor host), and the others (packet, alg,
-// netlink, key, bluetooth, ...) are kernel surface no learner's program
-// needs. glibc works without netlink (getaddrinfo assumes both IP
-// versions when it cannot ask).
-var socketFamilies = []uint64{unix.AF_UNIX, unix.AF_INET, unix.AF_INET6}
+// pairFamilies are the families socketpair(2) may make: a connected pair
+// of unix sockets, which nothing outside the process tree can reach
+// (multiprocessing's pipes, asyncio's wake-up pair). socket(2) is refused
+// for every family. Sandboxes share one empty network namespace (see
+// netns.go), so any socket, even one that can reach nothing, would be
+// state they share: abstract unix socket names (a channel between
+// sandboxes), port numbers, /proc/net's socket lists. Without a socket
+// there is no network to refuse either: a program gets EPERM at once
+// where it got "network unreachable" before. vsock, packet, alg,
+// netlink, key and the rest were refused before as well (vsock is not
+// covered by network namespaces; the others are kernel surface). glibc
+// works without them (getaddrinfo assumes both IP versions when it
+// cannot ask netlink, and reads /etc/hosts without a socket).
+var pairFamilies = []uint64{unix.AF_UNIX}
 
-// familyRules allows socket(2) and socketpair(2) when their first argument
-// is one of socketFamilies.
+// ownNetFamilies are the families socket(2) may make where each sandbox
+// has a network namespace of its own: the container runtime's, whose
+// environments (ROS 2) talk over their own loopback. Local and IP only.
+var ownNetFamilies = []uint64{unix.AF_UNIX, unix.AF_INET, unix.AF_INET6}
+
+// familyRules allows socketpair(2) when its first argument is one of
+// pairFamilies.
 func familyRules() []seccomp.NameWithConditions {
 	var rules []seccomp.NameWithConditions
-	for _, name := range []string{"socket", "socketpair"} {
-		for _, fam := range socketFamilies {
-			if name == "socketpair" && fam != unix.AF_UNIX {
-				continue // socketpair only makes sense locally
-			}
-			rules = append(rules, seccomp.NameWithConditions{
-				Name:       name,
-				Conditions: seccomp.ArgumentConditions{{Argument: 0, Operation: seccomp.Equal, Value: fam}},
-			})
-		}
+	for _, fam := range pairFamilies {
+		rules = append(rules, seccomp.NameWithConditions{
+			Name:       "socketpair",
+			Conditions: seccomp.ArgumentConditions{{Argument: 0, Operation: seccomp.Equal, Value: fam}},
+		})
 	}
 	return rules
 }
@@ -363,9 +369,10 @@ func (p *prog) resolve() ([]bpf.Instruction, error) {
 	return p.insns, nil
 }
 
-// SyscallPolicy is the allowlist and the socket families, for runtimes
-// that express the same filter in their own format (the container runtime
-// hands it to the engine as a seccomp profile).
-func SyscallPolicy() (allowed []string, families []uint64) {
-	return append([]string(nil), allowedSyscalls...), append([]uint64(nil), socketFamilies...)
+// SyscallPolicy is the allowlist and the families socket may make, for
+// runtimes that express the filter in their own format and give each
+// sandbox its own network namespace (the container runtime hands it to the
+// engine as a seccomp profile, adding socketpair for AF_UNIX).
+func SyscallPolicy() (allowed []string, socketFamilies []uint64) {
+	return append([]string(nil), allowedSyscalls...), append([]uint64(nil), ownNetFamilies...)
 }

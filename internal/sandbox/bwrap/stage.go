@@ -176,7 +176,11 @@ func (r *Runtime) launch(s stageSpec) (_ *proc, err error) {
 	if err := hostproc.CloseOnExecFrom(3); err != nil {
 		return nil, fmt.Errorf("bwrap: %w", err)
 	}
-	if err := cmd.Start(); err != nil {
+	start := cmd.Start
+	if r.net != nil {
+		start = func() error { return r.net.start(cmd) }
+	}
+	if err := start(); err != nil {
 		return nil, fmt.Errorf("bwrap: start: %w", err)
 	}
 	pr.cmd = cmd

@@ -47,7 +47,7 @@ var cases = []string{
 func TestConformanceCold(t *testing.T) {
 	e := podmantest.Start(t)
 	rt := newRuntime(t, e, container.Config{})
-	sandboxtest.RunOnly(t, rt, sandboxtest.Languages{Python: python}, cases...)
+	sandboxtest.RunOnly(t, rt, sandboxtest.Languages{Python: python, LocalSockets: true}, cases...)
 	t.Run("ReadOnlyOutsideWorkDirs", func(t *testing.T) { readOnlyExceptWork(t, rt) })
 	t.Run("DevNotWritableShmCapped", func(t *testing.T) { devNotWritable(t, rt) })
 }
@@ -134,7 +134,7 @@ func TestGVisor(t *testing.T) {
 	if res.Status == sandbox.StatusSuccess || strings.Contains(out, "536870912") {
 		t.Fatalf("512 MiB held under a 128 MiB limit: %+v %q", res, out)
 	}
-	sandboxtest.RunOnly(t, rt, sandboxtest.Languages{Python: python},
+	sandboxtest.RunOnly(t, rt, sandboxtest.Languages{Python: python, LocalSockets: true},
 		"Stdin", "NoNetwork", "NoServerSecrets", "TmpSizeCapped", "HugeOutputTruncated", "ConcurrentRunsIsolated", "NotRoot")
 }
 

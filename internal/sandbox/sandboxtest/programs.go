@@ -40,7 +40,7 @@ var LanguagePrograms = map[string]Programs{
 		Loop:         "while True:\n    pass\n",
 		Memory:       "x = b'x' * (512 << 20)\nprint(len(x))\n",
 		Flood:        "while True:\n    print('x' * 1000)\n",
-		Network: "import socket\ns = socket.socket()\ns.settimeout(2)\ntry:\n    s.connect(('127.0.0.1', PORT))\n    print('CONNECTED')\n" +
+		Network: "import socket\ntry:\n    s = socket.socket()\n    s.settimeout(2)\n    s.connect(('127.0.0.1', PORT))\n    print('CONNECTED')\n" +
 			"except OSError as e:\n    print('failed', e)\n",
 		ForkBomb: "import subprocess, sys\nn = 0\nfor _ in range(200):\n    try:\n        subprocess.Popen(['/bin/sh', '-c', 'sleep 600; : TOKEN'])\n        n += 1\n" +
 			"    except OSError:\n        pass\nprint('forked', n)\nprint('MARK', flush=True)\nsys.stdin.read()\n",
