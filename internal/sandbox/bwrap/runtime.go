@@ -89,7 +89,7 @@ type Runtime struct {
 	figLib   string // the figure backend's host dir; see figures.go
 	// net starts sandboxes in the shared empty network namespace; nil:
 	// each makes its own (see netns.go).
-	net *netLauncher
+	net *launcher
 	log *slog.Logger
 }
 
@@ -196,7 +196,7 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		return nil, err
 	}
 	if r.dropPriv {
-		if r.net, err = newNetLauncher(); err != nil {
+		if r.net, err = newLauncher(); err != nil {
 			r.log.Warn("each sandbox makes its own network namespace", "err", err)
 		}
 	}
