@@ -26,6 +26,10 @@ print(repr(open('/proc/net/if_inet6').read()), len(open('/proc/net/route').read(
 // host's, in which no interface is up and no address or route exists: the
 // namespace a sandbox can't change is empty for good (see netns.go).
 func TestSandboxesShareAnEmptyNetworkNamespace(t *testing.T) {
+	host, err := os.Readlink("/proc/self/ns/net")
+	if err != nil {
+		t.Fatal(err)
+	}
 	rt, err := bwrap.New(context.Background(), bwrap.Config{})
 	if err != nil {
 		t.Fatal(err)
@@ -47,9 +51,10 @@ func TestSandboxesShareAnEmptyNetworkNamespace(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	host, err := os.Readlink("/proc/self/ns/net")
-	if err != nil {
-		t.Fatal(err)
+	// The process (its main thread, which /proc/self shows) stays in the
+	// host's namespace: only the launcher's own thread left it.
+	if now, err := os.Readlink("/proc/self/ns/net"); err != nil || now != host {
+		t.Fatalf("the process moved from %s to %s (%v)", host, now, err)
 	}
 	for _, out := range outs {
 		if out != outs[0] {
