@@ -23,6 +23,9 @@ var v1Controllers = []string{"memory", "pids", "cpu", "cpuacct"}
 type v1Manager struct {
 	root, parent string
 	mounts       map[string]string // controller → mount dir
+	// What the kernel offers, the same in every group: swap accounting
+	// (memory.memsw.*), CFS bandwidth control (cpu.cfs_quota_us).
+	memsw, quota bool
 }
 
 func newV1(root, parent string) (*v1Manager, error) {
@@ -43,6 +46,8 @@ func newV1(root, parent string) (*v1Manager, error) {
 			return nil, fmt.Errorf("cgroup: create parent %s: %w", filepath.Join(dir, parent), err)
 		}
 	}
+	m.memsw = exists(filepath.Join(m.mounts["memory"], parent, "memory.memsw.limit_in_bytes"))
+	m.quota = exists(filepath.Join(m.mounts["cpu"], parent, "cpu.cfs_quota_us"))
 	return m, nil
 }
 
@@ -74,7 +79,7 @@ func (m *v1Manager) Create(name string, l Limits) (Group, error) {
 			return nil, err
 		}
 		// Without this the program could exceed the limit by swapping.
-		if exists(filepath.Join(mem, "memory.memsw.limit_in_bytes")) {
+		if m.memsw {
 			_ = writeFile(filepath.Join(mem, "memory.memsw.limit_in_bytes"), v)
 		}
 	}
@@ -84,15 +89,11 @@ func (m *v1Manager) Create(name string, l Limits) (Group, error) {
 			return nil, err
 		}
 	}
-	if l.CPUs > 0 {
-		const period = 100000
-		cpu := g.dirs["cpu"]
-		if err := writeFile(filepath.Join(cpu, "cpu.cfs_period_us"), strconv.Itoa(period)); err == nil {
-			err = writeFile(filepath.Join(cpu, "cpu.cfs_quota_us"), strconv.Itoa(int(l.CPUs*period)))
-			if err != nil {
-				g.Remove(context.Background())
-				return nil, err
-			}
+	if l.CPUs > 0 && m.quota {
+		const period = 100000 // a new group's, the kernel's default
+		if err := writeFile(filepath.Join(g.dirs["cpu"], "cpu.cfs_quota_us"), strconv.Itoa(int(l.CPUs*period))); err != nil {
+			g.Remove(context.Background())
+			return nil, err
 		}
 	}
 	return g, nil
@@ -181,16 +182,16 @@ func (g *v1Group) Stats() (Stats, error) {
 }
 
 // Kill sends SIGKILL to every process in the group; Remove repeats it
-// until the group is empty.
+// until the group is empty. One hierarchy's list is enough: a sandbox's
+// processes are placed in every hierarchy's group and their children are
+// born there (Remove still waits on each before removing it).
 func (g *v1Group) Kill() error {
-	for _, dir := range g.uniqueDirs() {
-		pids, err := procs(dir)
-		if err != nil && !os.IsNotExist(err) {
-			return err
-		}
-		for _, p := range pids {
-			_ = syscall.Kill(p, syscall.SIGKILL)
-		}
+	pids, err := procs(g.uniqueDirs()[0])
+	if err != nil && !os.IsNotExist(err) {
+		return err
+	}
+	for _, p := range pids {
+		_ = syscall.Kill(p, syscall.SIGKILL)
 	}
 	return nil
 }

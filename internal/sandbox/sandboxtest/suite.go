@@ -53,6 +53,7 @@ func RunOnly(t *testing.T, rt sandbox.Runtime, langs Languages, names ...string)
 		{"ReadOnlyOutsideTmp", s.readOnly},
 		{"TmpSizeCapped", s.tmpCapped},
 		{"ResourceLimitsSet", s.resourceLimits},
+		{"CPUCapped", s.cpuCapped},
 		{"HugeOutputTruncated", s.hugeOutput},
 		{"DaemonKilled", s.daemonKilled},
 		{"CancelKillsTree", s.cancel},
@@ -312,6 +313,19 @@ except OSError as e:
 	if n != 8 || core != 0 || coreMax != 0 || nofileMax <= 0 || nofileMax > 1024 ||
 		fsize != 2<<20 || fsizeMax != 2<<20 || wrote != "EFBIG" {
 		t.Fatalf("limits not in place: %q (stderr %q)", r.stdout, r.stderr)
+	}
+}
+
+// cpuCapped: a program spinning for a second of wall time gets about
+// half a second of CPU (the seed's 0.5 CPU), not the whole core it could
+// have. Only the upper bound is checked: a busy machine gives less.
+func (s *suite) cpuCapped(t *testing.T) {
+	code := "import time\nt, c = time.monotonic(), time.process_time()\nwhile time.monotonic() - t < 1.5:\n    pass\nprint(round(time.process_time() - c, 3))\n"
+	r := s.py(t, code, sandbox.Limits{})
+	expect(t, r, sandbox.StatusSuccess)
+	var cpu float64
+	if _, err := fmt.Sscanf(r.stdout, "%g", &cpu); err != nil || cpu <= 0 || cpu > 1.0 {
+		t.Fatalf("%q s of CPU in 1.5 s of wall time, want about 0.75 (stderr %q)", r.stdout, r.stderr)
 	}
 }
 
