@@ -80,7 +80,7 @@ func executeRows(s *server, n, conc int, dur time.Duration) ([]row, error) {
 		{"`POST /execute` same program, bwrap sandbox", ms(percentile(api, .5)), ms(percentile(api, .95)), fmt.Sprintf("**p50 ratio %.2f× bare**", ratio)},
 		{fmt.Sprintf("`POST /execute` throughput, concurrency %d, %s", conc, dur), "", "", fmt.Sprintf("%.1f runs/s, none failed; **%.2f× bare spawns/s**", rps, rps/bareRPS)},
 		{fmt.Sprintf("bare `python3 -c` spawns, concurrency %d, %s (baseline)", conc, dur), "", "", fmt.Sprintf("%.1f spawns/s", bareRPS)},
-		{fmt.Sprintf("floor: bare `bwrap --unshare-all … python3 -S -c` spawns, concurrency %d, %s", conc, dur), "", "", fmt.Sprintf("%.1f spawns/s; **%.2f× bare**: one fresh sandbox and interpreter per run, nothing else", floorRPS, floorRPS/bareRPS)},
+		{fmt.Sprintf("floor: bare `bwrap --unshare-all … python3 -S -c` spawns, concurrency %d, %s", conc, dur), "", "", fmt.Sprintf("%.1f spawns/s; **%.2f× bare**: one fresh sandbox (with a network namespace of its own) and interpreter per run, nothing else", floorRPS, floorRPS/bareRPS)},
 	}, nil
 }
 

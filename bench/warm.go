@@ -52,11 +52,11 @@ func bareThroughput(conc int, dur time.Duration) (float64, error) {
 	return spawnThroughput(conc, dur, "/usr/bin/python3", "-c", hello)
 }
 
-// floorArgv is the least one fresh sandbox and interpreter per run cost,
-// with nothing of runblock: bubblewrap's namespaces and mounts (no
-// seccomp, cgroups, limits, uid lease or accounting) around python3 -S -c.
-// The warm pools may not share a sandbox or a process between
-// runs, so no runblock run can cost less than this.
+// floorArgv is what one fresh sandbox and interpreter per run cost with
+// nothing of runblock: bubblewrap's namespaces and mounts (no seccomp,
+// cgroups, limits, uid lease or accounting) around python3 -S -c. Its
+// network namespace is its own, as every sandbox's was before they shared
+// one made by the server (see internal/sandbox/bwrap/netns.go).
 func floorArgv() []string {
 	return []string{"/usr/bin/bwrap", "--unshare-all", "--unshare-user", "--disable-userns",
 		"--die-with-parent", "--new-session", "--clearenv",
