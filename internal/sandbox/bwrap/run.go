@@ -121,6 +121,11 @@ func (r *Runtime) args(s stageSpec) []string {
 	}
 	a = append(a,
 		"--unshare-user", "--disable-userns",
+		// The program is PID 1 of its namespace, without bwrap's reaper
+		// process before it: one fork and one exit less per sandbox
+		// (0.4-1 ms of CPU). When it ends, the kernel kills whatever is
+		// left in the namespace, as when the reaper ended.
+		"--as-pid-1",
 		"--die-with-parent", "--new-session", "--clearenv",
 		"--hostname", "runblock",
 		"--ro-bind", r.views.of(s.uid, "/usr"), "/usr",
