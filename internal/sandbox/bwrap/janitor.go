@@ -82,9 +82,7 @@ func (r *Runtime) startJanitor() error {
 // Close ends the runtime: its janitor removes whatever is left and then
 // gives the uids back.
 func (r *Runtime) Close() error {
-	if err := r.views.unmount(); err != nil {
-		r.log.Warn("unmount /usr views", "err", err)
-	}
+	r.unmountViews()
 	releaseAll(r.leases)
 	var err error
 	if r.janitor != nil {

@@ -3,6 +3,7 @@ package bwrap
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"os/exec"
 	"runtime"
 	"sync"
@@ -10,27 +11,33 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// launcher starts sandboxes from one OS thread that lives in a network
-// namespace of its own, made once when the runtime starts: an empty one,
-// with no interface up (not even lo), which every sandbox then joins
-// (bwrap --share-net) instead of making its own. A process is born in the
-// network namespace of the thread that forks it.
+// launcher starts sandboxes from one OS thread that lives in namespaces of
+// its own, made once when the runtime starts. A process is born in the
+// network and mount namespaces of the thread that forks it.
 //
-// Why: making a network namespace and tearing it down again (the kernel
+// Its network namespace is empty, with no interface up (not even lo),
+// and every sandbox joins it (bwrap --share-net) instead of making its
+// own: making a network namespace and tearing it down again (the kernel
 // defers that to a worker) cost about 2 ms of CPU a run, as much as all
 // the rest of bubblewrap's set-up, and with concurrent runs on a small
-// machine that CPU is the throughput.
+// machine that CPU is the throughput. The sandboxes stay apart: with no
+// interface up nothing is reachable, not even the sandbox itself, and the
+// namespace belongs to the host's user namespace, so no sandbox can bring
+// an interface up or change anything in it (it has no capability there).
+// What processes in one network namespace share is what their sockets
+// hold (abstract unix socket names, port numbers, the socket lists of
+// /proc/net), and the seccomp filter refuses socket(2) for every family
+// (see pairFamilies).
 //
-// Why the sandboxes stay apart: with no interface up nothing is
-// reachable, not even the sandbox itself, and the namespace belongs to the
-// host's user namespace, so no sandbox can bring an interface up or change
-// anything in it (it has no capability there). What processes in one
-// network namespace share is what their sockets hold (abstract unix
-// socket names, port numbers, the socket lists of /proc/net), and the
-// seccomp filter refuses socket(2) for every family (see pairFamilies).
+// Its mount namespace (see ownMounts) holds the per-uid /usr and /etc
+// views and little else: bwrap reads the whole mount table once for each
+// bind it makes (the kernel formats every line each time), so each mount
+// there costs every run. The host's table stays free of the views, and
+// they go with the process however it ends.
 //
 // It needs CAP_SYS_ADMIN (the server as root, as with the uids); without
-// it each sandbox gets its own network namespace, as before.
+// it each sandbox gets its own network namespace and the views are the
+// host's mounts, as before.
 type launcher struct {
 	mu     sync.Mutex
 	jobs   chan func()
@@ -38,7 +45,7 @@ type launcher struct {
 	closed bool
 }
 
-func newLauncher() (*launcher, error) {
+func newLauncher(keep mountKeep, log *slog.Logger) (*launcher, error) {
 	l := &launcher{jobs: make(chan func()), done: make(chan struct{})}
 	ready := make(chan error)
 	goLockedOffMain(func() {
@@ -47,20 +54,27 @@ func newLauncher() (*launcher, error) {
 			ready <- err
 			return
 		}
+		if own, err := ownMounts(keep); err != nil {
+			if own {
+				ready <- err // out of the host's namespace, but not private
+				return
+			}
+			log.Warn("sandboxes are made from the host's whole mount table", "err", err)
+		}
 		ready <- nil
 		for job := range l.jobs {
 			job()
 		}
 	})
 	if err := <-ready; err != nil {
-		return nil, fmt.Errorf("bwrap: shared network namespace: %w", err)
+		return nil, fmt.Errorf("bwrap: launcher namespaces: %w", err)
 	}
 	return l, nil
 }
 
 // goLockedOffMain runs body in a new goroutine locked to an OS thread that
 // is not the process's main thread, and never unlocks it: the thread
-// leaves the host's network namespace for good, and Go ends a thread whose
+// leaves the host's namespaces for good, and Go ends a thread whose
 // goroutine returns locked (new threads the runtime needs meanwhile come
 // from its template thread, not from this one). Not the main thread:
 // /proc/self shows the main thread's namespaces, and Go can't end that
@@ -115,8 +129,8 @@ func (l *launcher) start(cmd *exec.Cmd) error {
 	return err
 }
 
-// close ends the launcher's thread, and with it the namespace once the
-// last sandbox in it is gone.
+// close ends the launcher's thread, and with it its namespaces (the
+// network one once the last sandbox in it is gone).
 func (l *launcher) close() {
 	if l == nil {
 		return

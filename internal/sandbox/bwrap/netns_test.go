@@ -69,3 +69,54 @@ func TestSandboxesShareAnEmptyNetworkNamespace(t *testing.T) {
 		t.Fatalf("the shared namespace is not empty (want only lo, no IPv6 address, no IPv4 route):\n%s", outs[0])
 	}
 }
+
+// mountPointsOf lists the mount points (field 5) of a mountinfo table.
+func mountPointsOf(table string) []string {
+	var out []string
+	for _, line := range strings.Split(table, "\n") {
+		if f := strings.Fields(line); len(f) >= 5 {
+			out = append(out, f[4])
+		}
+	}
+	return out
+}
+
+// Sandboxes are started from a mount namespace of the launcher's own,
+// which holds the /usr and /etc views and none of the host's mounts that
+// sandboxes aren't made from (bwrap reads the table at every bind): the
+// views are not in the host's table, and /sys is not in the launcher's.
+func TestViewsLiveInTheLaunchersMountNamespace(t *testing.T) {
+	rt, err := bwrap.New(context.Background(), bwrap.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	launcher, err := bwrap.LauncherMountinfo(rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile("/proc/self/mountinfo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	host, mine := mountPointsOf(string(raw)), mountPointsOf(launcher)
+	views := 0
+	for _, p := range mine {
+		if strings.HasPrefix(p, "/sys") || strings.HasPrefix(p, "/dev/") {
+			t.Errorf("the launcher keeps the host's %s", p)
+		}
+		if strings.HasPrefix(p, "/run/runblock-usr/") {
+			views++
+		}
+	}
+	for _, p := range host {
+		if strings.HasPrefix(p, "/run/runblock-usr/") {
+			t.Errorf("a view is mounted in the host's namespace: %s", p)
+		}
+	}
+	// /usr and /etc for each of the default 16 uids.
+	if views != 32 {
+		t.Errorf("%d views in the launcher's namespace, want 32:\n%s", views, launcher)
+	}
+	t.Logf("host: %d mounts, launcher: %d", len(host), len(mine))
+}

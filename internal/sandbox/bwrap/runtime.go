@@ -87,8 +87,10 @@ type Runtime struct {
 	leases   []*os.File // their lock files; see uids.go
 	dropPriv bool
 	figLib   string // the figure backend's host dir; see figures.go
-	// net starts sandboxes in the shared empty network namespace; nil:
-	// each makes its own (see netns.go).
+	// net starts sandboxes from its namespaces (the shared empty network
+	// one; the mount one the views live in); nil: each sandbox makes its
+	// own network namespace, and the views are the host's mounts (see
+	// netns.go).
 	net *launcher
 	log *slog.Logger
 }
@@ -182,29 +184,52 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		}
 	}
 	if r.dropPriv {
+		keep := mountKeep{
+			trees:  []string{"/usr", "/etc", cfg.WorkDir, cfg.UsrViewDir},
+			points: []string{"/proc", "/dev", filepath.Dir(cfg.BwrapPath)},
+		}
+		if r.net, err = newLauncher(keep, r.log); err != nil {
+			r.log.Warn("each sandbox makes its own network namespace", "err", err)
+		}
 		// Without views a sandbox's file locks reach host files: a warning,
 		// not a refusal, as hosts without overlayfs still isolate the rest.
-		if r.views, r.viewErr = mountUsrViews(cfg.UsrViewDir, r.uids, etcOrBuiltin(cfg.EtcPaths)); r.viewErr != nil {
+		r.onLauncher(func() {
+			r.views, r.viewErr = mountUsrViews(cfg.UsrViewDir, r.uids, etcOrBuiltin(cfg.EtcPaths))
+		})
+		if r.viewErr != nil {
 			r.log.Warn("sandboxes share lock state with host /usr", "err", r.viewErr)
 		}
 	} else {
 		r.viewErr = errors.New("needs root")
 	}
 	if err := r.startJanitor(); err != nil {
-		_ = r.views.unmount()
+		r.unmountViews()
+		r.net.close()
 		releaseAll(r.leases)
 		return nil, err
-	}
-	if r.dropPriv {
-		if r.net, err = newLauncher(); err != nil {
-			r.log.Warn("each sandbox makes its own network namespace", "err", err)
-		}
 	}
 	r.slots = make(chan int, cfg.Slots)
 	for _, uid := range r.uids {
 		r.slots <- uid
 	}
 	return r, nil
+}
+
+// onLauncher runs f on the launcher's thread, in its mount namespace,
+// where the views are mounted; without a launcher, here.
+func (r *Runtime) onLauncher(f func()) {
+	if r.net == nil || r.net.do(f) != nil {
+		f()
+	}
+}
+
+// unmountViews detaches the views where they are mounted.
+func (r *Runtime) unmountViews() {
+	r.onLauncher(func() {
+		if err := r.views.unmount(); err != nil {
+			r.log.Warn("unmount /usr views", "err", err)
+		}
+	})
 }
 
 // Mode reports the cgroup mode in use ("v1", "v2" or "none").
