@@ -43,6 +43,9 @@ type launcher struct {
 	jobs   chan func()
 	done   chan struct{}
 	closed bool
+	// mounts: the thread has a mount namespace of its own, and with it a
+	// working directory of its own (unsharing the one unshares the other).
+	mounts bool
 }
 
 func newLauncher(keep mountKeep, log *slog.Logger) (*launcher, error) {
@@ -54,13 +57,15 @@ func newLauncher(keep mountKeep, log *slog.Logger) (*launcher, error) {
 			ready <- err
 			return
 		}
-		if own, err := ownMounts(keep); err != nil {
+		own, err := ownMounts(keep)
+		if err != nil {
 			if own {
 				ready <- err // out of the host's namespace, but not private
 				return
 			}
 			log.Warn("sandboxes are made from the host's whole mount table", "err", err)
 		}
+		l.mounts = own
 		ready <- nil
 		for job := range l.jobs {
 			job()

@@ -18,6 +18,8 @@ import (
 	"syscall"
 	"time"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/runblock/runblock/internal/lang"
 	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/cgroup"
@@ -194,7 +196,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		// Without views a sandbox's file locks reach host files: a warning,
 		// not a refusal, as hosts without overlayfs still isolate the rest.
 		r.onLauncher(func() {
-			r.views, r.viewErr = mountUsrViews(cfg.UsrViewDir, r.uids, etcOrBuiltin(cfg.EtcPaths))
+			// The launcher's thread has a working directory of its own.
+			inDir := r.net != nil && r.net.mounts && os.MkdirAll(cfg.UsrViewDir, 0o755) == nil && unix.Chdir(cfg.UsrViewDir) == nil
+			r.views, r.viewErr = mountUsrViews(cfg.UsrViewDir, r.uids, etcOrBuiltin(cfg.EtcPaths), inDir)
 		})
 		if r.viewErr != nil {
 			r.log.Warn("sandboxes share lock state with host /usr", "err", r.viewErr)

@@ -33,7 +33,13 @@ type usrViews struct {
 
 // mountUsrViews mounts a view for each uid under dir. It fails where
 // overlayfs can't be mounted (no CAP_SYS_ADMIN, no overlay support).
-func mountUsrViews(dir string, uids []int, etcPaths []string) (*usrViews, error) {
+//
+// With inDir (the caller's working directory is dir, and is its own
+// thread's), the layers are named relative to dir: overlayfs shows them
+// as given in the mount table, which bwrap has the kernel format for each
+// bind of every sandbox, and two dozen views' long paths were a third of
+// that work.
+func mountUsrViews(dir string, uids []int, etcPaths []string, inDir bool) (*usrViews, error) {
 	v := &usrViews{dir: dir, mnts: map[int]string{}, empty: filepath.Join(dir, ".empty")}
 	// The second, empty layer: overlayfs needs two lower layers when it
 	// has no upper one.
@@ -47,9 +53,15 @@ func mountUsrViews(dir string, uids []int, etcPaths []string) (*usrViews, error)
 	if v.layers, err = buildLayers(dir, etcPaths); err != nil {
 		return nil, fmt.Errorf("bwrap: /usr views: %w", err)
 	}
+	name := func(p string) string {
+		if rel, err := filepath.Rel(dir, p); err == nil && inDir && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+		return p
+	}
 	lower := map[string]string{
-		"/usr": v.layers.usrHide + ":/usr",
-		"/etc": v.layers.etc + ":" + v.empty,
+		"/usr": name(v.layers.usrHide) + ":/usr",
+		"/etc": name(v.layers.etc) + ":" + name(v.empty),
 	}
 	for _, uid := range uids {
 		base := filepath.Join(dir, strconv.Itoa(uid))
