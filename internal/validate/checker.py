@@ -56,9 +56,6 @@ ESCAPE_ATTRS = frozenset({
 
 ATTR_FUNCS = frozenset({"getattr", "setattr", "delattr"})
 
-# str.format resolves "{0.__class__.__base__}" and "{0[__builtins__]}" at run
-# time, outside the AST.
-
 
 def iter_child_nodes(node, _AST=ast.AST):
     """ast.iter_child_nodes, without the ast module."""
@@ -82,6 +79,8 @@ def walk(node):
         yield node
 
 
+# str.format resolves "{0.__class__.__base__}" and "{0[__builtins__]}" at run
+# time, outside the AST.
 def format_fields(text):
     """The replacement fields of text as str.format would see them at
     their simplest: what is between a { and the next } with no brace in
@@ -184,7 +183,6 @@ class _Decoding:
     object_pairs_hook = None
     parse_float = float
     parse_int = int
-    memo = None
 
     @staticmethod
     def parse_constant(name):

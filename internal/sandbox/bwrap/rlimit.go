@@ -30,7 +30,8 @@ type rlimit struct {
 }
 
 // limitChild sets rlimits on bwrap's child, held at the block fd: it has
-// not yet forked the program, which inherits them, as does all it starts.
+// not yet become the program (it execs it, as PID 1), which keeps them,
+// and all it starts inherits them.
 //
 // Lowering another process's limits needs no privilege when the caller's
 // real uid and gid are the target's; root here may lack CAP_SYS_RESOURCE

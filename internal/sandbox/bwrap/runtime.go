@@ -18,8 +18,6 @@ import (
 	"syscall"
 	"time"
 
-	"golang.org/x/sys/unix"
-
 	"github.com/runblock/runblock/internal/lang"
 	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/cgroup"
@@ -196,9 +194,9 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 		// Without views a sandbox's file locks reach host files: a warning,
 		// not a refusal, as hosts without overlayfs still isolate the rest.
 		r.onLauncher(func() {
-			// The launcher's thread has a working directory of its own.
-			inDir := r.net != nil && r.net.mounts && os.MkdirAll(cfg.UsrViewDir, 0o755) == nil && unix.Chdir(cfg.UsrViewDir) == nil
-			r.views, r.viewErr = mountUsrViews(cfg.UsrViewDir, r.uids, etcOrBuiltin(cfg.EtcPaths), inDir)
+			// Only a launcher with its own mounts has its own working directory.
+			ownCwd := r.net != nil && r.net.mounts
+			r.views, r.viewErr = mountUsrViews(cfg.UsrViewDir, r.uids, etcOrBuiltin(cfg.EtcPaths), ownCwd)
 		})
 		if r.viewErr != nil {
 			r.log.Warn("sandboxes share lock state with host /usr", "err", r.viewErr)

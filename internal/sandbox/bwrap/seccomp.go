@@ -241,7 +241,7 @@ func syscallVerdicts(info *arch.Info) (map[uint32]verdict, error) {
 			return nil, fmt.Errorf("seccomp: no syscall %s on %s", r.Name, info.Name)
 		}
 		// Only what familyRules says today is translated; anything else
-		// must fail here rather than filter differently from SyscallPolicy.
+		// must fail here rather than filter differently from what it says.
 		if len(r.Conditions) != 1 {
 			return nil, fmt.Errorf("seccomp: %s: want one condition, have %d", r.Name, len(r.Conditions))
 		}

@@ -34,12 +34,12 @@ type usrViews struct {
 // mountUsrViews mounts a view for each uid under dir. It fails where
 // overlayfs can't be mounted (no CAP_SYS_ADMIN, no overlay support).
 //
-// With inDir (the caller's working directory is dir, and is its own
-// thread's), the layers are named relative to dir: overlayfs shows them
-// as given in the mount table, which bwrap has the kernel format for each
-// bind of every sandbox, and two dozen views' long paths were a third of
-// that work.
-func mountUsrViews(dir string, uids []int, etcPaths []string, inDir bool) (*usrViews, error) {
+// With ownCwd (the calling thread's working directory is its own, and
+// may change), it moves there and names the layers relative to dir:
+// overlayfs shows them as given in the mount table, which bwrap has the
+// kernel format for each bind of every sandbox, and two dozen views'
+// long paths were a third of that work.
+func mountUsrViews(dir string, uids []int, etcPaths []string, ownCwd bool) (*usrViews, error) {
 	v := &usrViews{dir: dir, mnts: map[int]string{}, empty: filepath.Join(dir, ".empty")}
 	// The second, empty layer: overlayfs needs two lower layers when it
 	// has no upper one.
@@ -53,6 +53,7 @@ func mountUsrViews(dir string, uids []int, etcPaths []string, inDir bool) (*usrV
 	if v.layers, err = buildLayers(dir, etcPaths); err != nil {
 		return nil, fmt.Errorf("bwrap: /usr views: %w", err)
 	}
+	inDir := ownCwd && unix.Chdir(dir) == nil
 	name := func(p string) string {
 		if rel, err := filepath.Rel(dir, p); err == nil && inDir && !strings.HasPrefix(rel, "..") {
 			return rel

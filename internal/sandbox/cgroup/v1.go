@@ -186,7 +186,7 @@ func (g *v1Group) Stats() (Stats, error) {
 // processes are placed in every hierarchy's group and their children are
 // born there (Remove still waits on each before removing it).
 func (g *v1Group) Kill() error {
-	pids, err := procs(g.uniqueDirs()[0])
+	pids, err := procs(g.dirs["memory"])
 	if err != nil && !os.IsNotExist(err) {
 		return err
 	}

@@ -13,7 +13,7 @@ const columns = `id, user_id, language, environment, status, exit_code, wall_tim
 	cpu_time_ns, memory_peak_bytes, truncated, code, output, error_output,
 	content_id, code_block_id, created_at, finished_at, code_sha256`
 
-// Every run writes these two: prepared once (see Store.prepare), as
+// Every run writes these two: prepared once (in New), as
 // parsing them each time cost about as much as running them.
 const (
 	createExecSQL = `INSERT INTO executions (` + columns + `)
