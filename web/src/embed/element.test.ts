@@ -87,6 +87,24 @@ describe('<runblock-code>', () => {
     expect(document.querySelector('.rb-viewer')).toBeNull()
   })
 
+  it('when the status says done, the log already holds the last output', async () => {
+    srv.answerStream((s) => {
+      s.event({ type: 'start', id: 'r2', environment: 'server', language: 'python' })
+      s.event({ type: 'output', content: 'first\n' })
+      s.event({ type: 'output', content: 'last\n' })
+      s.event({ type: 'complete', status: 'success', exit_code: 0, execution_time: 0.01 })
+      s.close()
+    })
+    const el = mount(`<runblock-code language="python" editor="plain">print("first"); print("last")</runblock-code>`)
+    let atComplete = ''
+    el.addEventListener('runblock:complete', () => (atComplete = q<HTMLPreElement>(el, '[role=log]').textContent ?? ''))
+    q<HTMLButtonElement>(el, '.rb-run').click()
+    await until(() => el.dataset.status === 'success')
+    // Read in the same task the status changed in: no frame has been painted since.
+    expect(q<HTMLPreElement>(el, '[role=log]').textContent).toContain('first\nlast\n')
+    expect(atComplete).toContain('first\nlast\n')
+  })
+
   it('Stop posts a cancel for the run', async () => {
     let live!: LiveStream
     srv.answerStream((s) => {

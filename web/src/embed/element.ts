@@ -230,8 +230,12 @@ export class RunblockCode extends HTMLElement {
           if (ev.result.environment) this.environment = ev.result.environment
           if (ev.result.imagesDropped) this.term.note(`(${ev.result.imagesDropped} more figures not shown: the run's image budget is used up)`)
           this.setStatus(ev.result.status)
+          // The badge changes at once; the log must not trail it by a frame,
+          // or a reader (or a runblock:complete listener) sees "success"
+          // beside output that lacks its last lines.
+          this.render()
           this.dispatchEvent(new CustomEvent('runblock:complete', { detail: ev.result, bubbles: true, composed: true }))
-          break
+          return
       }
       this.queueRender()
     })
