@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os/exec"
+	"path/filepath"
 	"runtime"
 	"sync"
 
@@ -46,10 +47,14 @@ type launcher struct {
 	// mounts: the thread has a mount namespace of its own, and with it a
 	// working directory of its own (unsharing the one unshares the other).
 	mounts bool
+	// base is that namespace; perUID holds, for each uid, a copy of it
+	// with only that uid's views (see splitViews). Only the thread uses them.
+	base   int
+	perUID map[int]int
 }
 
 func newLauncher(keep mountKeep, log *slog.Logger) (*launcher, error) {
-	l := &launcher{jobs: make(chan func()), done: make(chan struct{})}
+	l := &launcher{jobs: make(chan func()), done: make(chan struct{}), base: -1}
 	ready := make(chan error)
 	goLockedOffMain(func() {
 		defer close(l.done)
@@ -66,9 +71,18 @@ func newLauncher(keep mountKeep, log *slog.Logger) (*launcher, error) {
 			log.Warn("sandboxes are made from the host's whole mount table", "err", err)
 		}
 		l.mounts = own
+		if own && err == nil {
+			l.base, _ = unix.Open("/proc/thread-self/ns/mnt", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		}
 		ready <- nil
 		for job := range l.jobs {
 			job()
+		}
+		for _, fd := range l.perUID {
+			unix.Close(fd)
+		}
+		if l.base >= 0 {
+			unix.Close(l.base)
 		}
 	})
 	if err := <-ready; err != nil {
@@ -122,16 +136,62 @@ func (l *launcher) do(f func()) error {
 	return nil
 }
 
-// start runs cmd.Start on the launcher's thread. The thread outlives every
-// sandbox it starts (close comes after they are killed), which matters:
-// Pdeathsig and bwrap's --die-with-parent fire when the thread that forked
-// a process ends, not the process.
-func (l *launcher) start(cmd *exec.Cmd) error {
+// start runs cmd.Start on the launcher's thread, in uid's namespace when
+// it has one. The thread outlives every sandbox it starts (close comes
+// after they are killed), which matters: Pdeathsig and bwrap's
+// --die-with-parent fire when the thread that forked a process ends, not
+// the process.
+func (l *launcher) start(cmd *exec.Cmd, uid int) error {
 	var err error
-	if derr := l.do(func() { err = cmd.Start() }); derr != nil {
+	derr := l.do(func() {
+		if fd, ok := l.perUID[uid]; ok {
+			if err = unix.Setns(fd, unix.CLONE_NEWNS); err != nil {
+				return
+			}
+			defer l.toBase() // every other job expects the base namespace
+		}
+		err = cmd.Start()
+	})
+	if derr != nil {
 		return derr
 	}
 	return err
+}
+
+// splitViews gives each uid of views a mount namespace of its own, a copy
+// of the launcher's without the other uids' views, for its sandboxes to
+// start from. bwrap has the kernel format the whole table for each bind it
+// makes, and copies and tears down every mount in it: with two views per
+// uid, the other uids' views were most of that work. On the launcher's
+// thread, after the views are mounted; a uid whose copy fails starts from
+// the launcher's namespace, as before.
+func (l *launcher) splitViews(views *usrViews) error {
+	if l.base < 0 || views == nil {
+		return nil
+	}
+	l.perUID = map[int]int{}
+	for uid := range views.mnts {
+		if err := unix.Unshare(unix.CLONE_NEWNS); err != nil {
+			return err
+		}
+		for other, base := range views.mnts {
+			if other == uid {
+				continue
+			}
+			for _, src := range viewed {
+				_ = unix.Unmount(filepath.Join(base, src), unix.MNT_DETACH)
+			}
+		}
+		fd, err := unix.Open("/proc/thread-self/ns/mnt", unix.O_RDONLY|unix.O_CLOEXEC, 0)
+		if err == nil {
+			l.perUID[uid] = fd
+		}
+		l.toBase()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // close ends the launcher's thread, and with it its namespaces (the
@@ -147,4 +207,15 @@ func (l *launcher) close() {
 	}
 	l.mu.Unlock()
 	<-l.done
+}
+
+// toBase takes the launcher's thread back to its base mount namespace.
+// Setns to a namespace the thread came from, held open, with the
+// capabilities it had there, does not fail; if it did, the thread would
+// start other uids' sandboxes from the wrong table, so it stops the server
+// instead.
+func (l *launcher) toBase() {
+	if err := unix.Setns(l.base, unix.CLONE_NEWNS); err != nil {
+		panic(fmt.Sprintf("bwrap: launcher can't return to its mount namespace: %v", err))
+	}
 }

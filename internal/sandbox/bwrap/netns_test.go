@@ -3,6 +3,7 @@ package bwrap_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -119,4 +120,63 @@ func TestViewsLiveInTheLaunchersMountNamespace(t *testing.T) {
 		t.Errorf("%d views in the launcher's namespace, want 32:\n%s", views, launcher)
 	}
 	t.Logf("host: %d mounts, launcher: %d", len(host), len(mine))
+}
+
+// A uid's sandboxes start from a copy of the launcher's namespace that
+// holds that uid's views and no other uid's (each mount there costs every
+// bind bwrap makes), and they run.
+func TestEachUIDStartsFromItsOwnViews(t *testing.T) {
+	rt, err := bwrap.New(context.Background(), bwrap.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	base, err := bwrap.LauncherMountinfo(rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uids := bwrap.UIDs(rt)
+	for _, uid := range uids {
+		raw, err := bwrap.UIDMountinfo(rt, uid)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var views []string
+		for _, p := range mountPointsOf(raw) {
+			if strings.HasPrefix(p, "/run/runblock-usr/") {
+				views = append(views, p)
+			}
+		}
+		own := fmt.Sprintf("/run/runblock-usr/%d/", uid)
+		if len(views) != 2 || !strings.HasPrefix(views[0], own) || !strings.HasPrefix(views[1], own) {
+			t.Fatalf("uid %d starts from views %q", uid, views)
+		}
+		if n, all := len(mountPointsOf(raw)), len(mountPointsOf(base)); n != all-2*(len(uids)-1) {
+			t.Fatalf("uid %d: %d mounts, launcher %d", uid, n, all)
+		}
+	}
+	// The launcher itself is back in its own namespace, with every view.
+	if again, _ := bwrap.LauncherMountinfo(rt); len(mountPointsOf(again)) != len(mountPointsOf(base)) {
+		t.Fatalf("launcher's table changed:\n%s", again)
+	}
+	// Runs on several uids at once work from their own tables.
+	py := config.DefaultLanguages()["python"]
+	var wg sync.WaitGroup
+	errs := make(chan string, 6)
+	for i := 0; i < 6; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var out bytes.Buffer
+			res, err := rt.Run(context.Background(), sandbox.Request{Language: py, Files: []sandbox.File{{Content: []byte("import os; print(len(os.listdir('/usr/bin')) > 0)")}}, Stdout: &out})
+			if err != nil || res.Status != sandbox.StatusSuccess || out.String() != "True\n" {
+				errs <- fmt.Sprintf("%v %+v %q", err, res, out.String())
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for e := range errs {
+		t.Error(e)
+	}
 }

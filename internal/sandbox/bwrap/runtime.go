@@ -197,6 +197,11 @@ func New(ctx context.Context, cfg Config) (*Runtime, error) {
 			// Only a launcher with its own mounts has its own working directory.
 			ownCwd := r.net != nil && r.net.mounts
 			r.views, r.viewErr = mountUsrViews(cfg.UsrViewDir, r.uids, etcOrBuiltin(cfg.EtcPaths), ownCwd)
+			if r.viewErr == nil && r.net != nil {
+				if err := r.net.splitViews(r.views); err != nil {
+					r.log.Warn("sandboxes start from the mount table of every uid's views", "err", err)
+				}
+			}
 		})
 		if r.viewErr != nil {
 			r.log.Warn("sandboxes share lock state with host /usr", "err", r.viewErr)

@@ -178,7 +178,7 @@ func (r *Runtime) launch(s stageSpec) (_ *proc, err error) {
 	}
 	start := cmd.Start
 	if r.net != nil {
-		start = func() error { return r.net.start(cmd) }
+		start = func() error { return r.net.start(cmd, s.uid) }
 	}
 	if err := start(); err != nil {
 		return nil, fmt.Errorf("bwrap: start: %w", err)
