@@ -34,3 +34,6 @@ func UIDMountinfo(r *Runtime, uid int) (string, error) {
 
 // UIDs are the runtime's leased uids.
 func UIDs(r *Runtime) []int { return r.uids }
+
+// WriteNoFork is writeNoFork.
+var WriteNoFork = writeNoFork

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/runblock/runblock/internal/sandbox"
@@ -240,7 +241,7 @@ func (r *Runtime) writeFiles(dir string, uid int, lang sandbox.Language, files [
 		if f.Executable {
 			mode = 0o700
 		}
-		if err := os.WriteFile(p, f.Content, mode); err != nil {
+		if err := writeNoFork(p, f.Content, mode, f.Executable); err != nil {
 			return fmt.Errorf("bwrap: write %s: %w", name, err)
 		}
 		if err := os.Chown(p, uid, uid); err != nil {
@@ -248,6 +249,20 @@ func (r *Runtime) writeFiles(dir string, uid int, lang sandbox.Language, files [
 		}
 	}
 	return nil
+}
+
+// writeNoFork writes a file; an executable one while no fork can happen
+// in this process. A process forked while the file is open for writing
+// holds a copy of that descriptor until its exec closes it, and a sandbox
+// exec'ing the file meanwhile (a cached binary, released the moment it is
+// written) fails with ETXTBSY, "Text file busy" (golang/go#22315). Forks
+// (os/exec) take syscall.ForkLock for writing.
+func writeNoFork(path string, data []byte, mode os.FileMode, exe bool) error {
+	if exe {
+		syscall.ForkLock.RLock()
+		defer syscall.ForkLock.RUnlock()
+	}
+	return os.WriteFile(path, data, mode)
 }
 
 // lateWriter drops what a waiting sandbox writes before its run exists
