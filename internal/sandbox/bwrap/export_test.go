@@ -1,10 +1,6 @@
 package bwrap
 
-import (
-	"os"
-
-	"golang.org/x/sys/unix"
-)
+import "os"
 
 // LauncherMountinfo is the mount table of the namespace sandboxes are
 // started from.
@@ -19,17 +15,11 @@ func LauncherMountinfo(r *Runtime) (string, error) {
 // started from.
 func UIDMountinfo(r *Runtime, uid int) (string, error) {
 	var raw []byte
-	var err error
-	r.onLauncher(func() {
-		if fd, ok := r.net.perUID[uid]; ok {
-			if err = unix.Setns(fd, unix.CLONE_NEWNS); err != nil {
-				return
-			}
-			defer r.net.toBase()
-		}
-		raw, err = os.ReadFile("/proc/thread-self/mountinfo")
-	})
-	return string(raw), err
+	var rerr error
+	if err := r.net.doAs(uid, func() { raw, rerr = os.ReadFile("/proc/thread-self/mountinfo") }); err != nil {
+		return "", err
+	}
+	return string(raw), rerr
 }
 
 // UIDs are the runtime's leased uids.

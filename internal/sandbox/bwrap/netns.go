@@ -143,16 +143,26 @@ func (l *launcher) do(f func()) error {
 // the process.
 func (l *launcher) start(cmd *exec.Cmd, uid int) error {
 	var err error
-	derr := l.do(func() {
+	if derr := l.doAs(uid, func() { err = cmd.Start() }); derr != nil {
+		return derr
+	}
+	return err
+}
+
+// doAs runs f on the launcher's thread in uid's mount namespace (the base
+// one when uid has none), then takes the thread back to the base one,
+// which every other job expects.
+func (l *launcher) doAs(uid int, f func()) error {
+	var err error
+	if derr := l.do(func() {
 		if fd, ok := l.perUID[uid]; ok {
 			if err = unix.Setns(fd, unix.CLONE_NEWNS); err != nil {
 				return
 			}
-			defer l.toBase() // every other job expects the base namespace
+			defer l.toBase()
 		}
-		err = cmd.Start()
-	})
-	if derr != nil {
+		f()
+	}); derr != nil {
 		return derr
 	}
 	return err

@@ -82,20 +82,28 @@ func mountPointsOf(table string) []string {
 	return out
 }
 
+// runtimeAndLauncherTable starts a runtime (closed with the test) and
+// reads its launcher's mount table.
+func runtimeAndLauncherTable(t *testing.T) (*bwrap.Runtime, string) {
+	t.Helper()
+	rt, err := bwrap.New(context.Background(), bwrap.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	table, err := bwrap.LauncherMountinfo(rt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rt, table
+}
+
 // Sandboxes are started from a mount namespace of the launcher's own,
 // which holds the /usr and /etc views and none of the host's mounts that
 // sandboxes aren't made from (bwrap reads the table at every bind): the
 // views are not in the host's table, and /sys is not in the launcher's.
 func TestViewsLiveInTheLaunchersMountNamespace(t *testing.T) {
-	rt, err := bwrap.New(context.Background(), bwrap.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close()
-	launcher, err := bwrap.LauncherMountinfo(rt)
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, launcher := runtimeAndLauncherTable(t)
 	raw, err := os.ReadFile("/proc/self/mountinfo")
 	if err != nil {
 		t.Fatal(err)
@@ -126,15 +134,7 @@ func TestViewsLiveInTheLaunchersMountNamespace(t *testing.T) {
 // holds that uid's views and no other uid's (each mount there costs every
 // bind bwrap makes), and they run.
 func TestEachUIDStartsFromItsOwnViews(t *testing.T) {
-	rt, err := bwrap.New(context.Background(), bwrap.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close()
-	base, err := bwrap.LauncherMountinfo(rt)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rt, base := runtimeAndLauncherTable(t)
 	uids := bwrap.UIDs(rt)
 	for _, uid := range uids {
 		raw, err := bwrap.UIDMountinfo(rt, uid)

@@ -44,7 +44,7 @@ func TestWrittenBinaryIsNeverTextBusy(t *testing.T) {
 	busy := 0
 	for i := 0; i < 300; i++ {
 		p := filepath.Join(dir, fmt.Sprint("bin", i))
-		if err := bwrap.WriteNoFork(p, src, 0o700, true); err != nil {
+		if err := bwrap.WriteNoFork(p, src, 0o700); err != nil {
 			t.Fatal(err)
 		}
 		if err := exec.Command(p).Run(); errors.Is(err, syscall.ETXTBSY) {

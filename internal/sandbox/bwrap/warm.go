@@ -241,7 +241,7 @@ func (r *Runtime) writeFiles(dir string, uid int, lang sandbox.Language, files [
 		if f.Executable {
 			mode = 0o700
 		}
-		if err := writeNoFork(p, f.Content, mode, f.Executable); err != nil {
+		if err := writeNoFork(p, f.Content, mode); err != nil {
 			return fmt.Errorf("bwrap: write %s: %w", name, err)
 		}
 		if err := os.Chown(p, uid, uid); err != nil {
@@ -257,8 +257,8 @@ func (r *Runtime) writeFiles(dir string, uid int, lang sandbox.Language, files [
 // exec'ing the file meanwhile (a cached binary, released the moment it is
 // written) fails with ETXTBSY, "Text file busy" (golang/go#22315). Forks
 // (os/exec) take syscall.ForkLock for writing.
-func writeNoFork(path string, data []byte, mode os.FileMode, exe bool) error {
-	if exe {
+func writeNoFork(path string, data []byte, mode os.FileMode) error {
+	if mode&0o111 != 0 {
 		syscall.ForkLock.RLock()
 		defer syscall.ForkLock.RUnlock()
 	}
