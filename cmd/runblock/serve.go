@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/runblock/runblock/internal/sandbox"
+	"github.com/runblock/runblock/internal/sandbox/hostproc"
 )
 
 func serveCmd(ctx context.Context, args []string, env envFunc, stdout, stderr io.Writer) error {
@@ -18,6 +19,10 @@ func serveCmd(ctx context.Context, args []string, env envFunc, stdout, stderr io
 		return err
 	}
 	log := newLogger(cfg, stderr)
+	// Only a server keeps many runs in flight; see CoarsenTimerSlack.
+	if err := hostproc.CoarsenTimerSlack(hostproc.ServerTimerSlack); err != nil {
+		log.Debug("server threads keep their timer slack", "err", err)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o750); err != nil {
 		return fmt.Errorf("data dir %s: %w", cfg.DataDir, err)
 	}

@@ -10,6 +10,8 @@ import (
 	"sync"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/runblock/runblock/internal/sandbox/hostproc"
 )
 
 // launcher starts sandboxes from one OS thread that lives in namespaces of
@@ -143,7 +145,7 @@ func (l *launcher) do(f func()) error {
 // the process.
 func (l *launcher) start(cmd *exec.Cmd, uid int) error {
 	var err error
-	if derr := l.doAs(uid, func() { err = cmd.Start() }); derr != nil {
+	if derr := l.doAs(uid, func() { err = hostproc.WithHostSlack(cmd.Start) }); derr != nil {
 		return derr
 	}
 	return err

@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -12,6 +13,8 @@ import (
 	"github.com/runblock/runblock/internal/config"
 	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/bwrap"
+	"github.com/runblock/runblock/internal/sandbox/hostproc"
+	"golang.org/x/sys/unix"
 )
 
 // netView is what a sandbox sees of its network namespace: its id, the
@@ -178,5 +181,33 @@ func TestEachUIDStartsFromItsOwnViews(t *testing.T) {
 	close(errs)
 	for e := range errs {
 		t.Error(e)
+	}
+}
+
+// A server coarsens its threads' timer slack (hostproc.CoarsenTimerSlack);
+// the programs it starts keep the host's, so a learner's short sleeps
+// stay as precise as outside.
+func TestSandboxKeepsTheHostsTimerSlack(t *testing.T) {
+	host, err := unix.PrctlRetInt(unix.PR_GET_TIMERSLACK, 0, 0, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt, err := bwrap.New(context.Background(), bwrap.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	if err := hostproc.CoarsenTimerSlack(hostproc.ServerTimerSlack); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = hostproc.CoarsenTimerSlack(host) })
+	py := config.DefaultLanguages()["python"]
+	var out, errb bytes.Buffer
+	res, err := rt.Run(context.Background(), sandbox.Request{Language: py, Files: []sandbox.File{{Content: []byte("print(open('/proc/self/timerslack_ns').read().strip())")}}, Stdout: &out, Stderr: &errb})
+	if err != nil || res.Status != sandbox.StatusSuccess {
+		t.Fatalf("run: %v %+v %s", err, res, errb.String())
+	}
+	if got := strings.TrimSpace(out.String()); got != strconv.Itoa(host) {
+		t.Fatalf("the program's timer slack is %s ns, want the host's %d (the server's is %d)", got, host, hostproc.ServerTimerSlack)
 	}
 }

@@ -176,7 +176,7 @@ func (r *Runtime) launch(s stageSpec) (_ *proc, err error) {
 	if err := hostproc.CloseOnExecFrom(3); err != nil {
 		return nil, fmt.Errorf("bwrap: %w", err)
 	}
-	start := cmd.Start
+	start := func() error { return hostproc.WithHostSlack(cmd.Start) }
 	if r.net != nil {
 		start = func() error { return r.net.start(cmd, s.uid) }
 	}
