@@ -34,24 +34,18 @@ func TestSandboxesShareAnEmptyNetworkNamespace(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := bwrap.New(context.Background(), bwrap.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close()
-	py := config.DefaultLanguages()["python"]
+	rt := defaultRuntime(t)
 	outs := make([]string, 3)
 	var wg sync.WaitGroup
 	for i := range outs {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			var out, errb bytes.Buffer
-			res, err := rt.Run(context.Background(), sandbox.Request{Language: py, Files: []sandbox.File{{Content: []byte(netView)}}, Stdout: &out, Stderr: &errb})
-			if err != nil || res.Status != sandbox.StatusSuccess {
-				t.Errorf("run: %v %+v %s", err, res, errb.String())
+			out, err := runPython(rt, netView)
+			if err != nil {
+				t.Error(err)
 			}
-			outs[i] = out.String()
+			outs[i] = out
 		}()
 	}
 	wg.Wait()
@@ -75,6 +69,30 @@ func TestSandboxesShareAnEmptyNetworkNamespace(t *testing.T) {
 }
 
 // mountPointsOf lists the mount points (field 5) of a mountinfo table.
+// defaultRuntime is a runtime with the default configuration, closed
+// after the test.
+func defaultRuntime(t *testing.T) *bwrap.Runtime {
+	t.Helper()
+	rt, err := bwrap.New(context.Background(), bwrap.Config{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { rt.Close() })
+	return rt
+}
+
+// runPython runs code as a Python program in rt: its stdout, or an error
+// with its stderr when it did not succeed.
+func runPython(rt *bwrap.Runtime, code string) (string, error) {
+	var out, errb bytes.Buffer
+	req := sandbox.Request{Language: config.DefaultLanguages()["python"], Files: []sandbox.File{{Content: []byte(code)}}, Stdout: &out, Stderr: &errb}
+	res, err := rt.Run(context.Background(), req)
+	if err != nil || res.Status != sandbox.StatusSuccess {
+		return "", fmt.Errorf("run: %v %+v %s", err, res, errb.String())
+	}
+	return out.String(), nil
+}
+
 func mountPointsOf(table string) []string {
 	var out []string
 	for _, line := range strings.Split(table, "\n") {
@@ -192,22 +210,16 @@ func TestSandboxKeepsTheHostsTimerSlack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rt, err := bwrap.New(context.Background(), bwrap.Config{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rt.Close()
+	rt := defaultRuntime(t)
 	if err := hostproc.CoarsenTimerSlack(hostproc.ServerTimerSlack); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = hostproc.CoarsenTimerSlack(host) })
-	py := config.DefaultLanguages()["python"]
-	var out, errb bytes.Buffer
-	res, err := rt.Run(context.Background(), sandbox.Request{Language: py, Files: []sandbox.File{{Content: []byte("print(open('/proc/self/timerslack_ns').read().strip())")}}, Stdout: &out, Stderr: &errb})
-	if err != nil || res.Status != sandbox.StatusSuccess {
-		t.Fatalf("run: %v %+v %s", err, res, errb.String())
+	out, err := runPython(rt, "print(open('/proc/self/timerslack_ns').read().strip())")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := strings.TrimSpace(out.String()); got != strconv.Itoa(host) {
+	if got := strings.TrimSpace(out); got != strconv.Itoa(host) {
 		t.Fatalf("the program's timer slack is %s ns, want the host's %d (the server's is %d)", got, host, hostproc.ServerTimerSlack)
 	}
 }
