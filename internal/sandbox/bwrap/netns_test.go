@@ -10,11 +10,12 @@ import (
 	"sync"
 	"testing"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/runblock/runblock/internal/config"
 	"github.com/runblock/runblock/internal/sandbox"
 	"github.com/runblock/runblock/internal/sandbox/bwrap"
 	"github.com/runblock/runblock/internal/sandbox/hostproc"
-	"golang.org/x/sys/unix"
 )
 
 // netView is what a sandbox sees of its network namespace: its id, the
@@ -68,7 +69,6 @@ func TestSandboxesShareAnEmptyNetworkNamespace(t *testing.T) {
 	}
 }
 
-// mountPointsOf lists the mount points (field 5) of a mountinfo table.
 // defaultRuntime is a runtime with the default configuration, closed
 // after the test.
 func defaultRuntime(t *testing.T) *bwrap.Runtime {
@@ -93,6 +93,7 @@ func runPython(rt *bwrap.Runtime, code string) (string, error) {
 	return out.String(), nil
 }
 
+// mountPointsOf lists the mount points (field 5) of a mountinfo table.
 func mountPointsOf(table string) []string {
 	var out []string
 	for _, line := range strings.Split(table, "\n") {
