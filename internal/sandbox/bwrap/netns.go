@@ -60,6 +60,12 @@ func newLauncher(keep mountKeep, log *slog.Logger) (*launcher, error) {
 	ready := make(chan error)
 	goLockedOffMain(func() {
 		defer close(l.done)
+		// Its children keep the host's timer slack, not the server's.
+		if release, err := hostproc.KeepHostSlack(); err != nil {
+			log.Warn("sandboxes inherit the server's timer slack", "err", err)
+		} else {
+			defer release()
+		}
 		if err := unix.Unshare(unix.CLONE_NEWNET); err != nil {
 			ready <- err
 			return
@@ -145,7 +151,7 @@ func (l *launcher) do(f func()) error {
 // the process.
 func (l *launcher) start(cmd *exec.Cmd, uid int) error {
 	var err error
-	if derr := l.doAs(uid, func() { err = hostproc.WithHostSlack(cmd.Start) }); derr != nil {
+	if derr := l.doAs(uid, func() { err = cmd.Start() }); derr != nil {
 		return derr
 	}
 	return err

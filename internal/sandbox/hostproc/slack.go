@@ -6,6 +6,7 @@ import (
 	"os"
 	"runtime"
 	"strconv"
+	"sync"
 	"sync/atomic"
 
 	"golang.org/x/sys/unix"
@@ -17,8 +18,15 @@ import (
 const ServerTimerSlack = 1_000_000 // ns
 
 // hostSlack is the slack the process had before CoarsenTimerSlack (0:
-// never coarsened); what children are forked with.
+// not known yet); what children are forked with.
 var hostSlack atomic.Int64
+
+// kept are the threads that keep hostSlack (KeepHostSlack); mu orders
+// their changes with CoarsenTimerSlack's.
+var (
+	mu   sync.Mutex
+	kept = map[string]bool{}
+)
 
 // CoarsenTimerSlack sets the timer slack of every thread of the process
 // to ns; threads made later inherit it from theirs.
@@ -32,20 +40,17 @@ var hostSlack atomic.Int64
 // together with other timers instead.
 //
 // Children must not inherit it: a learner's time.sleep keeps its
-// precision. WithHostSlack forks with the slack the process had. Changing
+// precision. A thread that starts them keeps the slack the process had
+// (KeepHostSlack), or forks through WithHostSlack. Changing
 // another thread's slack needs CAP_SYS_NICE; without it nothing is
 // changed and the error says so.
 func CoarsenTimerSlack(ns int) error {
-	runtime.LockOSThread()
-	defer runtime.UnlockOSThread()
-	own, err := unix.PrctlRetInt(unix.PR_GET_TIMERSLACK, 0, 0, 0, 0)
-	if err != nil {
-		return fmt.Errorf("timer slack: %w", err)
+	mu.Lock()
+	defer mu.Unlock()
+	// A kept thread is locked to its goroutine, so this is not one.
+	if err := noteHostSlack(); err != nil {
+		return err
 	}
-	if own <= 0 {
-		return errors.New("timer slack: this thread has none (real-time)")
-	}
-	hostSlack.CompareAndSwap(0, int64(own))
 	done := map[string]bool{}
 	// Twice over: a thread made during the first pass by one not yet
 	// changed would keep the old slack.
@@ -55,7 +60,7 @@ func CoarsenTimerSlack(ns int) error {
 			return fmt.Errorf("timer slack: %w", err)
 		}
 		for _, t := range tids {
-			if done[t.Name()] {
+			if done[t.Name()] || kept[t.Name()] {
 				continue
 			}
 			// /proc/<tid>, not /proc/self/task/<tid>: only the former has
@@ -69,6 +74,47 @@ func CoarsenTimerSlack(ns int) error {
 		}
 	}
 	return nil
+}
+
+// noteHostSlack records the calling thread's slack as the host's, unless
+// one is already known.
+func noteHostSlack() error {
+	if hostSlack.Load() != 0 {
+		return nil
+	}
+	own, err := unix.PrctlRetInt(unix.PR_GET_TIMERSLACK, 0, 0, 0, 0)
+	if err != nil {
+		return fmt.Errorf("timer slack: %w", err)
+	}
+	if own <= 0 {
+		return errors.New("timer slack: this thread has none (real-time)")
+	}
+	hostSlack.Store(int64(own))
+	return nil
+}
+
+// KeepHostSlack keeps the calling thread, which must be locked to its
+// goroutine (runtime.LockOSThread) for as long as it starts processes, at
+// the slack the process had, whether CoarsenTimerSlack ran before or runs
+// later: a thread that only starts sandboxes forks with no per-fork cost.
+// release gives the thread up (call it before it ends: its id can be
+// reused).
+func KeepHostSlack() (release func(), err error) {
+	mu.Lock()
+	defer mu.Unlock()
+	if err := noteHostSlack(); err != nil {
+		return nil, err
+	}
+	if err := unix.Prctl(unix.PR_SET_TIMERSLACK, uintptr(hostSlack.Load()), 0, 0, 0); err != nil {
+		return nil, fmt.Errorf("timer slack: %w", err)
+	}
+	tid := strconv.Itoa(unix.Gettid())
+	kept[tid] = true
+	return func() {
+		mu.Lock()
+		delete(kept, tid)
+		mu.Unlock()
+	}, nil
 }
 
 // setSlack sets the slack of the named threads (best effort: undoing).

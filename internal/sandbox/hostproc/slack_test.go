@@ -128,3 +128,55 @@ func TestWithHostSlackUncoarsened(t *testing.T) {
 		t.Fatalf("child's slack %q, want %d", out, host)
 	}
 }
+
+// A thread kept at the host's slack forks children with it, whether it
+// was kept before the coarsening (which leaves it alone) or after (it
+// gets the host's slack back).
+func TestKeepHostSlack(t *testing.T) {
+	host, err := unix.PrctlRetInt(unix.PR_GET_TIMERSLACK, 0, 0, 0, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = CoarsenTimerSlack(host)
+		hostSlack.Store(0)
+	})
+	childSlack := func(ready chan<- struct{}, proceed <-chan struct{}) string {
+		runtime.LockOSThread()
+		defer runtime.UnlockOSThread()
+		release, err := KeepHostSlack()
+		if err != nil {
+			t.Error(err)
+			return ""
+		}
+		defer release()
+		close(ready)
+		<-proceed
+		out, err := exec.Command("cat", "/proc/self/timerslack_ns").Output()
+		if err != nil {
+			t.Error(err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	before, proceed := make(chan struct{}), make(chan struct{})
+	got := make(chan string, 2)
+	go func() { got <- childSlack(before, proceed) }()
+	<-before
+	if err := CoarsenTimerSlack(700_000); err != nil {
+		close(proceed)
+		<-got
+		if os.Geteuid() != 0 {
+			t.Skipf("needs CAP_SYS_NICE: %v", err)
+		}
+		t.Fatal(err)
+	}
+	after := make(chan struct{})
+	go func() { got <- childSlack(after, proceed) }()
+	<-after
+	close(proceed)
+	for range 2 {
+		if s := <-got; s != strconv.Itoa(host) {
+			t.Errorf("a kept thread's child has slack %s, want the host's %d", s, host)
+		}
+	}
+}
